@@ -1,0 +1,149 @@
+"""Domain records shared by the chat flow, the stores and the model adapters.
+
+Plain dataclasses: cheap to build on the hot path and free of any AWS or HTTP concern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    estimated: bool = False
+    """True when the provider reported no usage and the counts come from our estimator."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    provider: str
+    display_name: str
+    context_window: int
+    input_per_1k_usd: float
+    output_per_1k_usd: float
+    max_output_tokens: int = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieved piece of a document, offered to the model as numbered context."""
+
+    document_id: str
+    title: str
+    text: str
+    score: float
+    heading: str = ""
+    chunk_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int
+    document_id: str
+    title: str
+    heading: str
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class PromptMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRequest:
+    """What a LanguageModel receives. The last of `messages` is the current user turn with
+    the passages rendered into it; `question` and `passages` are also given structured so
+    an extractive answerer can quote them."""
+
+    model_id: str
+    system: str
+    messages: tuple[PromptMessage, ...]
+    temperature: float
+    max_tokens: int
+    question: str = ""
+    passages: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelResponse:
+    text: str
+    model_id: str
+    usage: Usage | None
+    stop_reason: str = "end_turn"
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of streamed answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnd:
+    """Last event of a model stream."""
+
+    usage: Usage | None
+    stop_reason: str = "end_turn"
+
+
+StreamEvent = TextDelta | StreamEnd
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: str
+    owner: str
+    title: str
+    created_at: str
+    updated_at: str
+    message_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: str
+    conversation_id: str
+    role: Role
+    content: str
+    created_at: str
+    model: str | None = None
+    usage: Usage | None = None
+    cost_usd: float = 0.0
+    latency_ms: int = 0
+    citations: tuple[Citation, ...] = ()
+    complete: bool = True
+    """False when a stream ended early (dropped connection, model error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatCommand:
+    """A validated user turn, as the chat flow receives it from any channel."""
+
+    owner: str
+    message: str
+    conversation_id: str | None = None
+    model: str | None = None
+    temperature: float = 0.2
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResult:
+    conversation_id: str
+    message_id: str
+    answer: str
+    model: str
+    usage: Usage
+    cost_usd: float
+    latency_ms: int
+    citations: tuple[Citation, ...] = field(default_factory=tuple)

@@ -1,0 +1,70 @@
+"""Ports: the small interfaces the domain needs from the outside world.
+
+Adapters in `lambdas.adapters` implement them (Bedrock, DynamoDB, OpenSearch, local
+embedded versions); tests use the in-memory ones from `lambdas.adapters.memory`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from lambdas.core.models import (
+    Conversation,
+    Message,
+    ModelRequest,
+    ModelResponse,
+    Passage,
+    StreamEvent,
+)
+
+
+class LanguageModel(Protocol):
+    """A chat model. Raises ModelThrottled / ModelUnavailable on provider failure."""
+
+    def complete(self, request: ModelRequest) -> ModelResponse: ...
+
+    def stream(self, request: ModelRequest) -> Iterator[StreamEvent]: ...
+
+
+class ConversationStore(Protocol):
+    """Conversations and their messages, always scoped to one owner."""
+
+    def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None: ...
+
+    def list_conversations(self, owner: str) -> list[Conversation]: ...
+
+    def rename_conversation(self, owner: str, conversation_id: str, title: str) -> Conversation | None: ...
+
+    def delete_conversation(self, owner: str, conversation_id: str) -> bool: ...
+
+    def list_messages(self, owner: str, conversation_id: str) -> list[Message]:
+        """All messages, oldest first."""
+        ...
+
+    def recent_messages(self, owner: str, conversation_id: str, limit: int) -> list[Message]:
+        """The newest `limit` messages, oldest first."""
+        ...
+
+    def append_turn(
+        self, owner: str, conversation_id: str, question: Message, answer: Message, *, title_if_new: str
+    ) -> None:
+        """Store a user message and its answer together (both or neither), creating the
+        conversation with `title_if_new` when it does not exist yet."""
+        ...
+
+
+class Retriever(Protocol):
+    """Finds the passages of the owner's documents that best match a query."""
+
+    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]: ...
+
+
+class Clock(Protocol):
+    def now_iso(self) -> str: ...
+
+    def monotonic_ms(self) -> float: ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str: ...

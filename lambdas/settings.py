@@ -1,0 +1,55 @@
+"""Runtime configuration, read once from environment variables (see the README's configuration table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Provider = Literal["bedrock", "openai", "extractive"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    llm_provider: Provider | None = Field(
+        default=None,
+        description="bedrock | openai | extractive. Unset: openai when LLM_BASE_URL is set, else extractive.",
+    )
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. Ollama's.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Bearer token for LLM_BASE_URL, if any.")
+    llm_model: str = Field(default="llama3.2", description="Model id served by LLM_BASE_URL.")
+    bedrock_model_id: str = Field(default="us.anthropic.claude-3-5-haiku-20241022-v1:0")
+    bedrock_extra_model_ids: list[str] = Field(
+        default_factory=list, description="More Bedrock models users may pick (JSON list)."
+    )
+    bedrock_fallback_model_id: str | None = Field(default=None)
+    aws_region: str = Field(default="us-east-1")
+    conversations_table: str = Field(default="conversations")
+    price_table_path: Path | None = Field(default=None, description="Override of the bundled price table.")
+    max_message_chars: int = Field(default=8000, ge=1)
+    model_timeout_seconds: float = Field(default=60.0, gt=0)
+    default_max_tokens: int = Field(default=1024, ge=1)
+
+    @model_validator(mode="after")
+    def _choose_provider(self) -> Settings:
+        if self.llm_provider is None:
+            self.llm_provider = "openai" if self.llm_base_url else "extractive"
+        if self.llm_provider == "openai" and not self.llm_base_url:
+            raise ValueError("LLM_PROVIDER=openai needs LLM_BASE_URL")
+        return self
+
+    @property
+    def provider(self) -> Provider:
+        assert self.llm_provider is not None  # set by the validator
+        return self.llm_provider
+
+    def offered_model_ids(self) -> list[str]:
+        """Models users may choose, default first."""
+        if self.provider == "bedrock":
+            return list(dict.fromkeys([self.bedrock_model_id, *self.bedrock_extra_model_ids]))
+        if self.provider == "openai":
+            return [self.llm_model]
+        return ["local-extractive"]
