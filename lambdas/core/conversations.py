@@ -11,7 +11,7 @@ class ConversationService:
     def __init__(self, store: ConversationStore) -> None:
         self._store = store
 
-    def list(self, owner: str) -> list[Conversation]:
+    def list_for(self, owner: str) -> list[Conversation]:
         return sorted(self._store.list_conversations(owner), key=lambda c: c.updated_at, reverse=True)
 
     def get(self, owner: str, conversation_id: str) -> tuple[Conversation, list[Message]]:
