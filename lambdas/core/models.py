@@ -147,3 +147,42 @@ class ChatResult:
     cost_usd: float
     latency_ms: int
     citations: tuple[Citation, ...] = field(default_factory=tuple)
+
+
+DocumentStatus = Literal["PENDING", "PROCESSING", "READY", "FAILED"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    id: str
+    owner: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    status: DocumentStatus
+    created_at: str
+    updated_at: str
+    chunk_count: int = 0
+    reason: str = ""
+    """Why ingestion FAILED, in words a user can act on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A piece of a document as indexed: text plus where it came from."""
+
+    chunk_id: str
+    document_id: str
+    owner: str
+    title: str
+    text: str
+    start: int
+    end: int
+    """Character offsets of `text` in the extracted document text."""
+    heading_path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredChunk:
+    chunk: Chunk
+    score: float

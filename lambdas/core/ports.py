@@ -10,11 +10,15 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from lambdas.core.models import (
+    Chunk,
     Conversation,
+    Document,
+    DocumentStatus,
     Message,
     ModelRequest,
     ModelResponse,
     Passage,
+    ScoredChunk,
     StreamEvent,
 )
 
@@ -58,6 +62,63 @@ class Retriever(Protocol):
     """Finds the passages of the owner's documents that best match a query."""
 
     def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]: ...
+
+
+class Embedder(Protocol):
+    """Turns text into dense vectors of `dimensions` floats."""
+
+    model_id: str
+    dimensions: int
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class ChunkIndex(Protocol):
+    """Where chunks are searched: keywords (BM25) and/or vectors, always filtered by owner.
+
+    A backend without keyword search (S3 Vectors) returns [] from keyword_search;
+    one without vectors (local keyword-only mode) returns [] from vector_search.
+    """
+
+    def replace_document(
+        self,
+        owner: str,
+        document_id: str,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]] | None,
+    ) -> None:
+        """Index a document's chunks, removing any earlier version first (idempotent)."""
+        ...
+
+    def delete_document(self, owner: str, document_id: str) -> None: ...
+
+    def keyword_search(self, owner: str, query: str, k: int) -> list[ScoredChunk]: ...
+
+    def vector_search(self, owner: str, vector: Sequence[float], k: int) -> list[ScoredChunk]: ...
+
+
+class DocumentStore(Protocol):
+    """Document metadata and ingestion status, scoped to one owner."""
+
+    def put(self, document: Document) -> None: ...
+
+    def get(self, owner: str, document_id: str) -> Document | None: ...
+
+    def list_for(self, owner: str) -> list[Document]: ...
+
+    def update_status(
+        self,
+        owner: str,
+        document_id: str,
+        status: DocumentStatus,
+        *,
+        reason: str = "",
+        chunk_count: int | None = None,
+    ) -> None: ...
+
+    def delete(self, owner: str, document_id: str) -> bool: ...
 
 
 class Clock(Protocol):
