@@ -1,0 +1,1 @@
+"""Retrieval-augmented generation: extraction, chunking, retrieval and evaluation metrics."""

@@ -1,0 +1,191 @@
+"""Plain text out of an uploaded file (.txt, .md, .html, .pdf).
+
+The declared extension picks the format, then the bytes must agree with it: a PDF must
+carry the PDF signature and parse, a text format must decode as Unicode and contain no
+binary data. HTML headings become Markdown `#` lines so structure-aware chunking sees
+the same outline for HTML as for Markdown.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Mapping
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from lambdas.core.errors import InvalidRequest
+
+CONTENT_TYPES: Mapping[str, str] = {
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".pdf": "application/pdf",
+}
+"""Accepted extensions and the content type each must be uploaded with."""
+
+_PDF_SIGNATURE = b"%PDF-"
+_PDF_HEADER_WINDOW = 1024  # readers accept the signature anywhere in the first KiB
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+class UnsupportedDocumentType(InvalidRequest):
+    """The file is not one of the accepted formats, or its content is not what its name says."""
+
+
+class EmptyDocument(InvalidRequest):
+    """The file holds no text to index."""
+
+
+class CorruptDocument(InvalidRequest):
+    """The file claims a format but cannot be read as one."""
+
+
+def extension_of(filename: str) -> str:
+    """The lower-cased extension of `filename`, refusing formats we cannot ingest."""
+    extension = PurePosixPath(filename).suffix.lower()
+    if extension not in CONTENT_TYPES:
+        accepted = ", ".join(sorted(CONTENT_TYPES))
+        raise UnsupportedDocumentType(
+            f"{filename!r} is not a supported format; accepted: {accepted}", field="filename"
+        )
+    return extension
+
+
+def extract_text(filename: str, data: bytes) -> str:
+    """The document's text; raises UnsupportedDocumentType, EmptyDocument or CorruptDocument."""
+    extension = extension_of(filename)
+    if not data.strip():
+        raise EmptyDocument(f"{filename} is empty")
+    if extension == ".pdf":
+        text = _pdf_text(filename, data)
+    else:
+        decoded = _decode_text(filename, data)
+        text = _html_text(decoded) if extension in (".html", ".htm") else decoded
+    text = _normalise_newlines(text)
+    if not text.strip():
+        raise EmptyDocument(f"{filename} contains no readable text")
+    return text
+
+
+def _decode_text(filename: str, data: bytes) -> str:
+    if data.lstrip().startswith(_PDF_SIGNATURE):
+        raise UnsupportedDocumentType(f"{filename} is a PDF file; upload it with a .pdf name")
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise UnsupportedDocumentType(f"{filename} is not valid UTF-16 text") from error
+    if b"\x00" in data:
+        raise UnsupportedDocumentType(f"{filename} is not a text file: it contains binary data")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnsupportedDocumentType(
+            f"{filename} is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from error
+
+
+def _pdf_text(filename: str, data: bytes) -> str:
+    if _PDF_SIGNATURE not in data[:_PDF_HEADER_WINDOW]:
+        raise CorruptDocument(f"{filename} is not a PDF: the PDF signature is missing")
+    # pypdf logs recoverable defects at WARNING; they say nothing a user could act on.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise CorruptDocument(f"{filename} is password-protected; upload an unprotected copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except CorruptDocument:
+        raise
+    # pypdf surfaces damaged files as assorted exception types, not only PyPdfError.
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as error:
+        raise CorruptDocument(f"{filename} is a damaged PDF and cannot be read") from error
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text:
+        raise EmptyDocument(f"{filename} has no extractable text (a scanned PDF needs OCR first)")
+    return text
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_SKIPPED = {"script", "style", "noscript", "template", "head", "svg"}
+_BLOCKS = {
+    "p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "blockquote",
+    "ul", "ol", "dl", "dt", "dd", "table", "tr", "pre", "figure", "figcaption", "hr", "form",
+}  # fmt: skip
+_SPACES = re.compile(r"[ \t\f\v]+")
+
+
+class _HtmlToText(HTMLParser):
+    """Collects visible text: headings as `#` lines, blocks as paragraphs, list items as `- `."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._blocks: list[str] = []
+        self._current: list[str] = []
+        self._skip_depth = 0
+        self._pre_depth = 0
+        self._heading_level = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED:
+            self._skip_depth += 1
+        elif tag in _HEADINGS:
+            self._flush()
+            self._heading_level = _HEADINGS[tag]
+        elif tag == "li":
+            self._flush()
+            self._current.append("- ")
+        elif tag in ("br", "td", "th"):
+            self._current.append("\n" if tag == "br" else " ")
+        elif tag in _BLOCKS:
+            self._flush()
+            if tag == "pre":
+                self._pre_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in _HEADINGS or tag == "li" or tag in _BLOCKS:
+            self._flush()
+            if tag == "pre":
+                self._pre_depth = max(0, self._pre_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            # Outside <pre>, a source newline is just a space; only <br> breaks a line.
+            self._current.append(data if self._pre_depth else data.replace("\n", " "))
+
+    def text(self) -> str:
+        self._flush()
+        return "\n\n".join(self._blocks)
+
+    def _flush(self) -> None:
+        raw = "".join(self._current)
+        self._current = []
+        if self._pre_depth:
+            block = raw.strip("\n")
+        else:
+            block = "\n".join(_SPACES.sub(" ", line).strip() for line in raw.split("\n") if line.strip())
+        if self._heading_level:
+            block = f"{'#' * self._heading_level} {' '.join(block.split())}"
+            self._heading_level = 0
+        if block.strip() and block.strip() != "-":
+            self._blocks.append(block)
+
+
+def _html_text(markup: str) -> str:
+    parser = _HtmlToText()
+    parser.feed(markup)
+    parser.close()
+    return parser.text()
