@@ -109,7 +109,7 @@ class ChatService:
             recent = self._store.recent_messages(
                 command.owner, conversation_id, self._settings.history_messages
             )
-            history = [PromptMessage(m.role, m.content) for m in recent if m.complete]
+            history = _complete_turns(recent)
 
         passages = (
             tuple(self._retriever.retrieve(command.owner, command.message, self._settings.top_k))
@@ -181,6 +181,18 @@ class ChatService:
             latency_ms=latency_ms,
             citations=citations,
         )
+
+
+def _complete_turns(messages: list[Message]) -> list[PromptMessage]:
+    """History for the prompt without turns whose answer was cut off: dropping only the
+    partial answer would leave two user messages in a row, which providers reject."""
+    kept: list[PromptMessage] = []
+    for index, message in enumerate(messages):
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        if not message.complete or (following is not None and not following.complete):
+            continue
+        kept.append(PromptMessage(message.role, message.content))
+    return kept
 
 
 def _title(message: str) -> str:

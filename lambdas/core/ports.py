@@ -6,8 +6,9 @@ embedded versions); tests use the in-memory ones from `lambdas.adapters.memory`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from lambdas.core.models import (
     Chunk,
@@ -119,6 +120,35 @@ class DocumentStore(Protocol):
     ) -> None: ...
 
     def delete(self, owner: str, document_id: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    """An HTML-form upload: POST `fields` plus the file (last, named `file`) to `url`."""
+
+    url: str
+    fields: Mapping[str, str]
+    expires_in_seconds: int
+
+
+class ObjectStore(Protocol):
+    """The documents bucket: uploaded originals and the JSON work files between ingestion steps."""
+
+    def presigned_upload(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in_seconds: int
+    ) -> PresignedUpload:
+        """A signed upload of exactly `key`, accepted only with `content_type` and 1..max_bytes bytes."""
+        ...
+
+    def get_bytes(self, key: str) -> bytes: ...
+
+    def put_json(self, key: str, value: Any) -> None: ...
+
+    def get_json(self, key: str) -> Any: ...
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every object whose key starts with `prefix`."""
+        ...
 
 
 class Clock(Protocol):

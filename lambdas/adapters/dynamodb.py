@@ -1,0 +1,211 @@
+"""Conversations and messages in one DynamoDB table (partition key `pk`, sort key `sk`).
+
+Item layout, all items of a user in one partition:
+  conversation  pk=USER#<owner>  sk=CONV#<conversation id>
+  message       pk=USER#<owner>  sk=MSG#<conversation id>#<turn timestamp>#<0 question | 1 answer>
+A turn's two messages share the question's timestamp, so a query returns them in order.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+
+from lambdas.core.models import Citation, Conversation, Message, Usage
+
+_serializer = TypeSerializer()
+
+
+def _user_key(owner: str) -> str:
+    return f"USER#{owner}"
+
+
+def _conversation_key(conversation_id: str) -> str:
+    return f"CONV#{conversation_id}"
+
+
+def _messages_prefix(conversation_id: str) -> str:
+    return f"MSG#{conversation_id}#"
+
+
+class DynamoDBConversationStore:
+    def __init__(self, table: Any) -> None:
+        """`table` is a boto3 DynamoDB Table resource."""
+        self._table = table
+
+    def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None:
+        item = self._table.get_item(
+            Key={"pk": _user_key(owner), "sk": _conversation_key(conversation_id)}, ConsistentRead=True
+        ).get("Item")
+        return _conversation(owner, item) if item else None
+
+    def list_conversations(self, owner: str) -> list[Conversation]:
+        items = self._query(Key("pk").eq(_user_key(owner)) & Key("sk").begins_with("CONV#"))
+        return [_conversation(owner, item) for item in items]
+
+    def rename_conversation(self, owner: str, conversation_id: str, title: str) -> Conversation | None:
+        try:
+            result = self._table.update_item(
+                Key={"pk": _user_key(owner), "sk": _conversation_key(conversation_id)},
+                UpdateExpression="SET title = :title",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":title": title},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return _conversation(owner, result["Attributes"])
+
+    def delete_conversation(self, owner: str, conversation_id: str) -> bool:
+        if self.get_conversation(owner, conversation_id) is None:
+            return False
+        # Messages first: if this is interrupted the conversation is still listed and can be deleted again.
+        message_items = self._query(
+            Key("pk").eq(_user_key(owner)) & Key("sk").begins_with(_messages_prefix(conversation_id)),
+            ProjectionExpression="pk, sk",
+        )
+        with self._table.batch_writer() as batch:
+            for item in message_items:
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+        self._table.delete_item(Key={"pk": _user_key(owner), "sk": _conversation_key(conversation_id)})
+        return True
+
+    def list_messages(self, owner: str, conversation_id: str) -> list[Message]:
+        items = self._query(
+            Key("pk").eq(_user_key(owner)) & Key("sk").begins_with(_messages_prefix(conversation_id))
+        )
+        return [_message(conversation_id, item) for item in items]
+
+    def recent_messages(self, owner: str, conversation_id: str, limit: int) -> list[Message]:
+        response = self._table.query(
+            KeyConditionExpression=Key("pk").eq(_user_key(owner))
+            & Key("sk").begins_with(_messages_prefix(conversation_id)),
+            ScanIndexForward=False,
+            Limit=limit,
+            ConsistentRead=True,
+        )
+        return [_message(conversation_id, item) for item in reversed(response["Items"])]
+
+    def append_turn(
+        self, owner: str, conversation_id: str, question: Message, answer: Message, *, title_if_new: str
+    ) -> None:
+        pk = _user_key(owner)
+        turn = f"{_messages_prefix(conversation_id)}{question.created_at}"
+        items = [
+            {
+                "Update": {
+                    "TableName": self._table.name,
+                    "Key": _serialize({"pk": pk, "sk": _conversation_key(conversation_id)}),
+                    "UpdateExpression": (
+                        "SET title = if_not_exists(title, :title), created_at = if_not_exists(created_at, :now), "
+                        "updated_at = :now ADD message_count :two"
+                    ),
+                    "ExpressionAttributeValues": _serialize(
+                        {":title": title_if_new, ":now": answer.created_at, ":two": 2}
+                    ),
+                }
+            },
+            {"Put": _put_new(self._table.name, {"pk": pk, "sk": f"{turn}#0", **_message_item(question)})},
+            {"Put": _put_new(self._table.name, {"pk": pk, "sk": f"{turn}#1", **_message_item(answer)})},
+        ]
+        self._table.meta.client.transact_write_items(TransactItems=items)
+
+    def _query(self, key_condition: Any, **extra: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"KeyConditionExpression": key_condition, "ConsistentRead": True, **extra}
+        while True:
+            response = self._table.query(**kwargs)
+            items.extend(response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _serialize(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in values.items()}
+
+
+def _put_new(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "TableName": table_name,
+        "Item": _serialize(item),
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
+
+
+def _message_item(message: Message) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": message.id,
+        "role": message.role,
+        "content": message.content,
+        "created_at": message.created_at,
+        "cost_usd": Decimal(str(message.cost_usd)),
+        "latency_ms": message.latency_ms,
+        "complete": message.complete,
+        "citations": [
+            {
+                "n": c.n,
+                "document_id": c.document_id,
+                "title": c.title,
+                "heading": c.heading,
+                "snippet": c.snippet,
+                "score": Decimal(str(c.score)),
+            }
+            for c in message.citations
+        ],
+    }
+    if message.model:
+        item["model"] = message.model
+    if message.usage:
+        item["usage"] = {
+            "input_tokens": message.usage.input_tokens,
+            "output_tokens": message.usage.output_tokens,
+            "estimated": message.usage.estimated,
+        }
+    return item
+
+
+def _conversation(owner: str, item: dict[str, Any]) -> Conversation:
+    return Conversation(
+        id=item["sk"].removeprefix("CONV#"),
+        owner=owner,
+        title=item.get("title", ""),
+        created_at=item.get("created_at", ""),
+        updated_at=item.get("updated_at", ""),
+        message_count=int(item.get("message_count", 0)),
+    )
+
+
+def _message(conversation_id: str, item: dict[str, Any]) -> Message:
+    usage = item.get("usage")
+    return Message(
+        id=item["id"],
+        conversation_id=conversation_id,
+        role=item["role"],
+        content=item["content"],
+        created_at=item["created_at"],
+        model=item.get("model"),
+        usage=Usage(int(usage["input_tokens"]), int(usage["output_tokens"]), bool(usage["estimated"]))
+        if usage
+        else None,
+        cost_usd=float(item.get("cost_usd", 0)),
+        latency_ms=int(item.get("latency_ms", 0)),
+        citations=tuple(
+            Citation(
+                n=int(c["n"]),
+                document_id=c["document_id"],
+                title=c["title"],
+                heading=c["heading"],
+                snippet=c["snippet"],
+                score=float(c["score"]),
+            )
+            for c in item.get("citations", [])
+        ),
+        complete=bool(item.get("complete", True)),
+    )

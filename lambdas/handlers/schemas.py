@@ -1,0 +1,188 @@
+"""Request and response models of the public API. The OpenAPI document is generated from them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from lambdas.core.models import ChatResult, Citation, Conversation, Message, ModelInfo, Usage
+
+MAX_MESSAGE_CHARS = 8000
+ResourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChatRequest(_Strict):
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The user's question.")
+    conversation_id: ResourceId | None = Field(default=None, description="Continue this conversation.")
+    model: str | None = Field(default=None, max_length=128, description="A model id from GET /v1/models.")
+    temperature: float = Field(default=0.2, ge=0.0, le=1.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=8192, description="Upper bound on answer tokens.")
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("message must not be blank")
+        return value
+
+
+class RenameRequest(_Strict):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class UsageOut(BaseModel):
+    input_tokens: int
+    output_tokens: int
+    estimated: bool = Field(default=False, description="True when the provider reported no usage.")
+
+    @classmethod
+    def of(cls, usage: Usage) -> UsageOut:
+        return cls(
+            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated
+        )
+
+
+class CitationOut(BaseModel):
+    n: int
+    document_id: str
+    title: str
+    heading: str
+    snippet: str
+    score: float
+
+    @classmethod
+    def of(cls, citation: Citation) -> CitationOut:
+        return cls(
+            n=citation.n,
+            document_id=citation.document_id,
+            title=citation.title,
+            heading=citation.heading,
+            snippet=citation.snippet,
+            score=citation.score,
+        )
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str
+    message_id: str
+    answer: str
+    citations: list[CitationOut]
+    model: str
+    usage: UsageOut
+    cost_usd: float
+    latency_ms: int
+
+    @classmethod
+    def of(cls, result: ChatResult) -> ChatResponse:
+        return cls(
+            conversation_id=result.conversation_id,
+            message_id=result.message_id,
+            answer=result.answer,
+            citations=[CitationOut.of(c) for c in result.citations],
+            model=result.model,
+            usage=UsageOut.of(result.usage),
+            cost_usd=result.cost_usd,
+            latency_ms=result.latency_ms,
+        )
+
+
+class ConversationOut(BaseModel):
+    id: str
+    title: str
+    created_at: str
+    updated_at: str
+    message_count: int
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ConversationOut:
+        return cls(
+            id=conversation.id,
+            title=conversation.title,
+            created_at=conversation.created_at,
+            updated_at=conversation.updated_at,
+            message_count=conversation.message_count,
+        )
+
+
+class MessageOut(BaseModel):
+    id: str
+    role: Literal["user", "assistant"]
+    content: str
+    created_at: str
+    model: str | None
+    usage: UsageOut | None
+    cost_usd: float
+    latency_ms: int
+    citations: list[CitationOut]
+    complete: bool
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            id=message.id,
+            role=message.role,
+            content=message.content,
+            created_at=message.created_at,
+            model=message.model,
+            usage=UsageOut.of(message.usage) if message.usage else None,
+            cost_usd=message.cost_usd,
+            latency_ms=message.latency_ms,
+            citations=[CitationOut.of(c) for c in message.citations],
+            complete=message.complete,
+        )
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationOut]
+
+
+class ConversationDetail(BaseModel):
+    conversation: ConversationOut
+    messages: list[MessageOut]
+
+
+class ModelOut(BaseModel):
+    id: str
+    provider: str
+    display_name: str
+    context_window: int
+    input_per_1k_usd: float
+    output_per_1k_usd: float
+
+    @classmethod
+    def of(cls, model: ModelInfo) -> ModelOut:
+        return cls(
+            id=model.id,
+            provider=model.provider,
+            display_name=model.display_name,
+            context_window=model.context_window,
+            input_per_1k_usd=model.input_per_1k_usd,
+            output_per_1k_usd=model.output_per_1k_usd,
+        )
+
+
+class ModelList(BaseModel):
+    default_model: str
+    price_table_version: str
+    models: list[ModelOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+    provider: str
+    version: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,168 @@
+"""Streaming chat over an API Gateway WebSocket API: `$connect`, `$disconnect`, `$default`.
+
+Protocol (JSON text frames):
+- client -> server: {"action": "chat", "request_id", "message", "conversation_id"?, "model"?,
+  "temperature"?, "max_tokens"?}
+- server -> client: {"type": "delta", "request_id", "text"} ..., then either
+  {"type": "done", "request_id", ...the fields of POST /v1/chat's response} or
+  {"type": "error", "request_id", "error": {"code", "message", "field"}}.
+To stop a generation the client closes the connection: the next post fails with
+GoneException, the chat flow stops and stores the partial answer marked incomplete.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lambdas.adapters.websocket import ConnectionGone, ConnectionPublisher
+from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
+from lambdas.core.models import ChatCommand, ChatResult
+from lambdas.handlers.identity import Unauthenticated, owner_from_request_context
+from lambdas.handlers.schemas import ChatRequest, ChatResponse
+from lambdas.wiring import build_connection_publisher, get_services
+
+logger = Logger()
+OK = {"statusCode": 200}
+
+
+class StreamEnvelope(BaseModel):
+    """The routing part of a client frame; the rest is a ChatRequest."""
+
+    model_config = ConfigDict(extra="allow")
+    action: str = Field(pattern=r"^chat$")
+    request_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class StreamFailure(Exception):
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+@lru_cache(maxsize=1)
+def _default_publisher() -> ConnectionPublisher:
+    return build_connection_publisher(get_services().settings)
+
+
+_publisher_override: ConnectionPublisher | None = None
+
+
+def use_publisher(publisher: ConnectionPublisher | None) -> None:
+    """Replace the settings-built publisher (tests); None restores it."""
+    global _publisher_override  # noqa: PLW0603 - one publisher per container, like get_services
+    _publisher_override = publisher
+
+
+def _publisher() -> ConnectionPublisher:
+    return _publisher_override or _default_publisher()
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request_context = event.get("requestContext") or {}
+    route = request_context.get("routeKey")
+    owner = owner_from_request_context(request_context)
+    if route == "$default":
+        _on_message(owner, request_context["connectionId"], event.get("body") or "")
+    return OK
+
+
+def _on_message(owner: str, connection_id: str, body: str) -> None:
+    publisher = _publisher()
+    request_id = _request_id_of(body)
+    try:
+        command = _command(owner, body)
+        events = get_services().chat.stream(command)
+        try:
+            for event in events:
+                if isinstance(event, ChatResult):
+                    done = ChatResponse.of(event).model_dump(mode="json")
+                    publisher.post(connection_id, {"type": "done", "request_id": request_id, **done})
+                else:
+                    delta = {"type": "delta", "request_id": request_id, "text": event.text}
+                    publisher.post(connection_id, delta)
+        finally:
+            # Closing now (not at garbage collection) makes the chat flow store the partial
+            # answer as incomplete as soon as the client has gone.
+            _close(events)
+    except ConnectionGone:
+        logger.info("client left before the answer ended", extra={"request_id": request_id})
+    except StreamFailure as failure:
+        _post_error(publisher, connection_id, request_id, failure)
+    except DomainError as error:
+        _post_error(publisher, connection_id, request_id, _failure_of(error))
+
+
+def _command(owner: str, body: str) -> ChatCommand:
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError:
+        raise StreamFailure("malformed_json", "the message is not valid JSON", "body") from None
+    if not isinstance(payload, dict):
+        raise StreamFailure("validation_error", "the message must be a JSON object", "body")
+    try:
+        envelope = StreamEnvelope.model_validate(payload)
+        request = ChatRequest.model_validate(envelope.model_extra or {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise StreamFailure("validation_error", first["msg"], field) from None
+    return ChatCommand(
+        owner=owner,
+        message=request.message,
+        conversation_id=request.conversation_id,
+        model=request.model,
+        temperature=request.temperature,
+        max_tokens=request.max_tokens,
+    )
+
+
+def _close(events: Iterator[object]) -> None:
+    close = getattr(events, "close", None)
+    if callable(close):
+        close()
+
+
+def _request_id_of(body: str) -> str | None:
+    """The client's request id, echoed even on errors so the client can match them."""
+    try:
+        payload = json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    request_id = payload.get("request_id") if isinstance(payload, dict) else None
+    return request_id if isinstance(request_id, str) else None
+
+
+def _failure_of(error: DomainError) -> StreamFailure:
+    if isinstance(error, NotFound):
+        return StreamFailure("not_found", error.message, error.field)
+    if isinstance(error, InvalidRequest):
+        return StreamFailure("invalid_request", error.message, error.field)
+    if isinstance(error, Unauthenticated):
+        return StreamFailure("unauthenticated", error.message)
+    if isinstance(error, RateLimited):
+        return StreamFailure("rate_limited", error.message)
+    if isinstance(error, ModelUnavailable):
+        logger.warning("model unavailable", extra={"reason": error.message})
+        return StreamFailure("model_unavailable", error.message)
+    logger.exception("unmapped domain error")
+    return StreamFailure("internal_error", "internal error")
+
+
+def _post_error(
+    publisher: ConnectionPublisher, connection_id: str, request_id: str | None, failure: StreamFailure
+) -> None:
+    error: Mapping[str, Any] = {"code": failure.code, "message": failure.message, "field": failure.field}
+    try:
+        publisher.post(connection_id, {"type": "error", "request_id": request_id, "error": error})
+    except ConnectionGone:
+        logger.info("client left before the error could be sent", extra={"request_id": request_id})
