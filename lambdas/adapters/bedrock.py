@@ -1,0 +1,138 @@
+"""Amazon Bedrock chat models through the Converse and ConverseStream APIs.
+
+Retries and timeouts belong to the injected client (botocore `Config` with the standard
+retry mode, built by the composition root); this adapter only translates requests and
+responses and maps provider failures to domain errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+from lambdas.core.errors import InvalidRequest, ModelThrottled, ModelUnavailable
+from lambdas.core.models import ModelRequest, ModelResponse, StreamEnd, StreamEvent, TextDelta, Usage
+
+logger = logging.getLogger(__name__)
+
+_THROTTLING = frozenset({"ThrottlingException", "TooManyRequestsException"})
+_NO_MODEL_ACCESS = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
+_REJECTED_INPUT = frozenset({"ValidationException"})
+
+
+class BedrockChatModel:
+    """`LanguageModel` backed by a boto3 `bedrock-runtime` client."""
+
+    def __init__(
+        self, client: Any, *, guardrail_id: str | None = None, guardrail_version: str | None = None
+    ) -> None:
+        if (guardrail_id is None) != (guardrail_version is None):
+            raise ValueError("guardrail_id and guardrail_version must be given together")
+        self._client = client
+        self._guardrail = (
+            {"guardrailIdentifier": guardrail_id, "guardrailVersion": guardrail_version, "trace": "enabled"}
+            if guardrail_id is not None
+            else None
+        )
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        with self._mapped_errors(request.model_id):
+            response = self._client.converse(**self._converse_params(request))
+        content = response["output"]["message"]["content"]
+        return ModelResponse(
+            text="".join(block.get("text", "") for block in content),
+            model_id=request.model_id,
+            usage=_usage(response.get("usage")),
+            stop_reason=response["stopReason"],
+        )
+
+    def stream(self, request: ModelRequest) -> Generator[StreamEvent, None, None]:
+        with self._mapped_errors(request.model_id):
+            events = self._client.converse_stream(**self._converse_params(request))["stream"]
+            try:
+                yield from _stream_events(events)
+            finally:
+                # Releases the HTTP connection when the consumer stops early.
+                events.close()
+
+    def _converse_params(self, request: ModelRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "modelId": request.model_id,
+            "messages": [
+                {"role": message.role, "content": [{"text": message.content}]} for message in request.messages
+            ],
+            "inferenceConfig": {"maxTokens": request.max_tokens, "temperature": request.temperature},
+        }
+        # Bedrock rejects empty text blocks, so an empty system prompt is left out.
+        if request.system:
+            params["system"] = [{"text": request.system}]
+        if self._guardrail is not None:
+            params["guardrailConfig"] = dict(self._guardrail)
+        return params
+
+    @contextmanager
+    def _mapped_errors(self, model_id: str) -> Iterator[None]:
+        try:
+            yield
+        except ClientError as error:
+            raise self._domain_error(error, model_id) from error
+        except (BotocoreConnectionError, HTTPClientError) as error:
+            logger.warning("Bedrock call failed: %s", type(error).__name__)
+            raise ModelUnavailable(
+                f"Amazon Bedrock did not answer in time for model {model_id}; try again shortly."
+            ) from error
+
+    def _domain_error(self, error: ClientError, model_id: str) -> Exception:
+        code = _error_code(error)
+        logger.warning("Bedrock rejected the call for %s: %s", model_id, code)
+        if code in _THROTTLING:
+            return ModelThrottled(
+                f"Amazon Bedrock is throttling requests to {model_id}; try again in a few seconds."
+            )
+        if code in _NO_MODEL_ACCESS:
+            region = self._client.meta.region_name
+            return ModelUnavailable(
+                f"Model {model_id} is not available to this account in {region}: enable access to it "
+                f"in the Amazon Bedrock console (Model access) for region {region}."
+            )
+        if code in _REJECTED_INPUT:
+            return InvalidRequest(
+                "The model rejected the input, for example because the conversation is too long "
+                "for its context window; shorten the message or start a new conversation."
+            )
+        return ModelUnavailable(f"Amazon Bedrock could not answer with {model_id} ({code}); try again later.")
+
+
+def _error_code(error: ClientError) -> str:
+    """The error code with a capital first letter: stream exception events spell codes
+    in lower camel case (`throttlingException`), operation errors in upper camel case."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    return code[:1].upper() + code[1:]
+
+
+def _stream_events(events: Any) -> Iterator[StreamEvent]:
+    usage: Usage | None = None
+    stop_reason: str | None = None
+    for event in events:
+        if "contentBlockDelta" in event:
+            text = event["contentBlockDelta"]["delta"].get("text")
+            if text:
+                yield TextDelta(text)
+        elif "messageStop" in event:
+            stop_reason = event["messageStop"]["stopReason"]
+        elif "metadata" in event:
+            usage = _usage(event["metadata"].get("usage"))
+    if stop_reason is None:
+        raise ModelUnavailable("Amazon Bedrock ended the answer stream before the model finished.")
+    yield StreamEnd(usage=usage, stop_reason=stop_reason)
+
+
+def _usage(usage: dict[str, Any] | None) -> Usage | None:
+    if not usage:
+        return None
+    return Usage(input_tokens=usage["inputTokens"], output_tokens=usage["outputTokens"])
