@@ -12,12 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from lambdas.core.models import Citation, Conversation, Message, Usage
-
-_serializer = TypeSerializer()
 
 
 def _user_key(owner: str) -> str:
@@ -101,19 +98,22 @@ class DynamoDBConversationStore:
             {
                 "Update": {
                     "TableName": self._table.name,
-                    "Key": _serialize({"pk": pk, "sk": _conversation_key(conversation_id)}),
+                    "Key": {"pk": pk, "sk": _conversation_key(conversation_id)},
                     "UpdateExpression": (
                         "SET title = if_not_exists(title, :title), created_at = if_not_exists(created_at, :now), "
                         "updated_at = :now ADD message_count :two"
                     ),
-                    "ExpressionAttributeValues": _serialize(
-                        {":title": title_if_new, ":now": answer.created_at, ":two": 2}
-                    ),
+                    "ExpressionAttributeValues": {
+                        ":title": title_if_new,
+                        ":now": answer.created_at,
+                        ":two": 2,
+                    },
                 }
             },
             {"Put": _put_new(self._table.name, {"pk": pk, "sk": f"{turn}#0", **_message_item(question)})},
             {"Put": _put_new(self._table.name, {"pk": pk, "sk": f"{turn}#1", **_message_item(answer)})},
         ]
+        # The resource's client serializes Python values to DynamoDB types itself.
         self._table.meta.client.transact_write_items(TransactItems=items)
 
     def _query(self, key_condition: Any, **extra: Any) -> list[dict[str, Any]]:
@@ -127,14 +127,10 @@ class DynamoDBConversationStore:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def _serialize(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in values.items()}
-
-
 def _put_new(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
     return {
         "TableName": table_name,
-        "Item": _serialize(item),
+        "Item": item,
         "ConditionExpression": "attribute_not_exists(pk)",
     }
 
