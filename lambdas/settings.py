@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=8000, ge=1)
     model_timeout_seconds: float = Field(default=60.0, gt=0)
     default_max_tokens: int = Field(default=1024, ge=1)
+    websocket_callback_url: str | None = Field(
+        default=None,
+        description="https://{api-id}.execute-api.{region}.amazonaws.com/{stage} of the streaming "
+        "WebSocket API. Unset: local mode, messages go to the local server's sockets.",
+    )
+    cognito_user_pool_id: str | None = Field(default=None, description="Verifies WebSocket ID tokens.")
+    cognito_app_client_id: str | None = Field(default=None, description="Expected `aud` of ID tokens.")
 
     @model_validator(mode="after")
     def _choose_provider(self) -> Settings:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService, ChatSettings
@@ -17,6 +17,9 @@ from lambdas.core.conversations import ConversationService
 from lambdas.core.ports import ConversationStore, LanguageModel, Retriever
 from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_table
 from lambdas.settings import Settings
+
+if TYPE_CHECKING:
+    from lambdas.adapters.websocket import ConnectionPublisher
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,18 @@ def build_language_model(settings: Settings) -> LanguageModel:
     return ExtractiveAnswerer()
 
 
+def build_connection_publisher(settings: Settings) -> ConnectionPublisher:
+    """Where streamed answer events go: API Gateway's callback URL, or the local server's sockets."""
+    from lambdas.adapters.websocket import LOCAL_CONNECTIONS, ApiGatewayConnectionPublisher
+
+    callback_url = settings.websocket_callback_url
+    if callback_url is None:
+        return LOCAL_CONNECTIONS
+    return ApiGatewayConnectionPublisher(
+        lambda: _boto3_client("apigatewaymanagementapi", settings, endpoint_url=callback_url)
+    )
+
+
 def _dynamodb_conversation_store(settings: Settings) -> ConversationStore:
     from lambdas.adapters.dynamodb import DynamoDBConversationStore
 
@@ -108,7 +123,9 @@ def _dynamodb_table(name: str, settings: Settings) -> Any:
     return boto3.resource("dynamodb", region_name=settings.aws_region).Table(name)
 
 
-def _boto3_client(service: str, settings: Settings, *, read_timeout: float = 10.0) -> Any:
+def _boto3_client(
+    service: str, settings: Settings, *, read_timeout: float = 10.0, endpoint_url: str | None = None
+) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -117,4 +134,4 @@ def _boto3_client(service: str, settings: Settings, *, read_timeout: float = 10.
         read_timeout=read_timeout,
         retries={"mode": "standard", "max_attempts": 4},
     )
-    return boto3.client(service, region_name=settings.aws_region, config=config)
+    return boto3.client(service, region_name=settings.aws_region, config=config, endpoint_url=endpoint_url)
