@@ -24,7 +24,8 @@ run: $(STAMP)
 
 ## test: lint, types, then every test level (unit, integration, infra, e2e)
 test: $(STAMP) node_modules/.installed lint typecheck
-	$(BIN)/python -m pytest tests
+	@$(BIN)/python -m pytest tests; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; exit $$status
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

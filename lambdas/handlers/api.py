@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
 from lambdas.handlers.identity import Unauthenticated
+from lambdas.handlers.observability import logger
 from lambdas.handlers.routes import chat, conversations, meta
 from lambdas.handlers.schemas import ErrorBody, ErrorDetail
 
-logger = Logger()
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(chat.router)
 app.include_router(conversations.router)

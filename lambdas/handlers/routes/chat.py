@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from lambdas.core.models import ChatCommand
 from lambdas.handlers.identity import owner_from_request_context
+from lambdas.handlers.observability import record_turn
 from lambdas.handlers.schemas import ChatRequest, ChatResponse
 from lambdas.wiring import get_services
 
@@ -26,4 +27,6 @@ def post_chat(request: Annotated[ChatRequest, Body()]) -> ChatResponse:
         temperature=request.temperature,
         max_tokens=request.max_tokens,
     )
-    return ChatResponse.of(get_services().chat.answer(command))
+    result = get_services().chat.answer(command)
+    record_turn(result)
+    return ChatResponse.of(result)

@@ -215,3 +215,13 @@ def test_unknown_route_is_404_json(store):
     status, body = call(rest_event("GET", "/v1/nothing-here"))
     assert status == 404
     assert body["error"]["code"] == "not_found"
+
+
+def test_each_turn_emits_token_cost_and_latency_metrics_by_model(store, capsys):
+    chat()
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (record,) = emf
+    names = {m["Name"] for m in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"InputTokens", "OutputTokens", "CostUSD", "ModelLatency"} <= names
+    assert record["model"] == "local-extractive"
+    assert record["InputTokens"] == [11.0]

@@ -1,0 +1,92 @@
+"""Warm per-turn overhead of our own code: API Gateway event -> handler -> domain -> response,
+with an instant fake model and the in-memory store (no network, no moto).
+
+Baseline, named and run in the same process: the same Powertools resolver serving
+GET /v1/health, i.e. the framework's own cost per request.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from lambdas.adapters.memory import InMemoryConversationStore
+from lambdas.core.models import ModelRequest, ModelResponse, StreamEvent, Usage
+from lambdas.settings import Settings
+from lambdas.wiring import build_services, use_services
+
+TURNS = 1000
+TURNS_PER_CONVERSATION = 20
+
+
+class InstantModel:
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        return ModelResponse(text="An answer citing [1].", model_id=request.model_id, usage=Usage(120, 30))
+
+    def stream(self, request: ModelRequest) -> Iterator[StreamEvent]:
+        raise NotImplementedError("the benchmark measures complete() turns")
+
+
+class _Context:
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "bench"
+
+
+def _event(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "requestId": "bench",
+            "stage": "prod",
+            "authorizer": {"claims": {"sub": "bench-user"}},
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def run() -> dict[str, float]:
+    from lambdas.handlers.api import handler
+
+    use_services(build_services(Settings(), store=InMemoryConversationStore(), model=InstantModel()))
+    context = _Context()
+    try:
+        turn_ms: list[float] = []
+        conversation_id = None
+        for turn in range(TURNS):
+            body: dict[str, Any] = {"message": f"question number {turn} about the documents"}
+            if conversation_id and turn % TURNS_PER_CONVERSATION:
+                body["conversation_id"] = conversation_id
+            started = time.perf_counter()
+            response = handler(_event("POST", "/v1/chat", body), context)
+            turn_ms.append((time.perf_counter() - started) * 1000)
+            conversation_id = json.loads(response["body"])["conversation_id"]
+
+        baseline_ms: list[float] = []
+        for _ in range(TURNS):
+            started = time.perf_counter()
+            handler(_event("GET", "/v1/health"), context)
+            baseline_ms.append((time.perf_counter() - started) * 1000)
+    finally:
+        use_services(None)
+
+    p50, p99 = statistics.median(turn_ms), _percentile(turn_ms, 0.99)
+    base_p50 = statistics.median(baseline_ms)
+    print(
+        f"turn overhead over {TURNS} turns: p50 {p50:.3f} ms, p99 {p99:.3f} ms (target p50 <= 2 ms); "
+        f"baseline GET /v1/health p50 {base_p50:.3f} ms, ratio {p50 / base_p50:.2f}"
+    )
+    return {"turn_overhead_ms_p50": round(p50, 3), "turn_overhead_ms_p99": round(p99, 3)}
