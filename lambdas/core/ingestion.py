@@ -58,72 +58,81 @@ def vectors_key(batch_key: str) -> str:
     return batch_key.removesuffix(_BATCH_SUFFIX) + _VECTORS_SUFFIX
 
 
-def extract_and_chunk(
-    upload_key: str,
-    *,
-    store: DocumentStore,
-    objects: ObjectStore,
-    chunker: Chunker,
-    batch_size: int,
-) -> ExtractedDocument:
-    """Mark the document PROCESSING, extract and chunk it, and write the chunks in batches.
+@dataclass(frozen=True, slots=True)
+class IngestionPipeline:
+    store: DocumentStore
+    objects: ObjectStore
+    index: ChunkIndex
+    chunker: Chunker
+    embedder: Embedder | None
+    """None in keyword-only mode: chunks are indexed without vectors."""
+    batch_size: int = 32
 
-    Raises UnsupportedDocumentType / EmptyDocument / CorruptDocument for a bad file and
-    NotFound when the document was deleted before ingestion began.
-    """
-    key = UploadKey.parse(upload_key)
-    document = store.get(key.owner, key.document_id)
-    if document is None:
-        raise NotFound(f"document {key.document_id} was deleted before ingestion")
-    store.update_status(key.owner, key.document_id, "PROCESSING")
-    text = extract_text(document.filename, objects.get_bytes(upload_key))
-    chunks = chunker(text, document_id=document.id, owner=document.owner, title=document.filename)
-    if not chunks:
-        raise EmptyDocument(f"{document.filename} contains no text to index")
-    prefix = batches_prefix(key.owner, key.document_id)
-    # Batches of an earlier upload of this document must not leak into this run.
-    objects.delete_prefix(prefix)
-    batch_keys = []
-    for number, start in enumerate(range(0, len(chunks), batch_size)):
-        batch_key = f"{prefix}batch-{number}{_BATCH_SUFFIX}"
-        batch = chunks[start : start + batch_size]
-        objects.put_json(batch_key, {"chunks": [asdict(chunk) for chunk in batch]})
-        batch_keys.append(batch_key)
-    return ExtractedDocument(key.document_id, key.owner, tuple(batch_keys))
+    def extract_and_chunk(self, upload_key: str) -> ExtractedDocument:
+        """Mark the document PROCESSING, extract and chunk it, and write the chunks in batches.
 
+        Raises UnsupportedDocumentType / EmptyDocument / CorruptDocument for a bad file and
+        NotFound when the document was deleted before ingestion began.
+        """
+        key = UploadKey.parse(upload_key)
+        document = self.store.get(key.owner, key.document_id)
+        if document is None:
+            raise NotFound(f"document {key.document_id} was deleted before ingestion")
+        self.store.update_status(key.owner, key.document_id, "PROCESSING")
+        text = extract_text(document.filename, self.objects.get_bytes(upload_key))
+        chunks = self.chunker(text, document_id=document.id, owner=document.owner, title=document.filename)
+        if not chunks:
+            raise EmptyDocument(f"{document.filename} contains no text to index")
+        prefix = batches_prefix(key.owner, key.document_id)
+        # Batches of an earlier upload of this document must not leak into this run.
+        self.objects.delete_prefix(prefix)
+        batch_keys = []
+        for number, start in enumerate(range(0, len(chunks), self.batch_size)):
+            batch_key = f"{prefix}batch-{number}{_BATCH_SUFFIX}"
+            batch = chunks[start : start + self.batch_size]
+            self.objects.put_json(batch_key, {"chunks": [asdict(chunk) for chunk in batch]})
+            batch_keys.append(batch_key)
+        return ExtractedDocument(key.document_id, key.owner, tuple(batch_keys))
 
-def embed_batch(batch_key: str, *, objects: ObjectStore, embedder: Embedder) -> str:
-    """Embed one batch and write its vectors next to it; returns the vectors' key.
+    def embed_batch(self, batch_key: str) -> str:
+        """Embed one batch and write its vectors next to it; returns the vectors' key.
 
-    The embedder raises ModelThrottled when the provider throttles, which the state
-    machine retries with backoff.
-    """
-    chunks = _read_chunks(objects, batch_key)
-    vectors = embedder.embed_documents([chunk.text for chunk in chunks])
-    key = vectors_key(batch_key)
-    objects.put_json(
-        key, {"model_id": embedder.model_id, "dimensions": embedder.dimensions, "vectors": vectors}
-    )
-    return key
+        The embedder raises ModelThrottled when the provider throttles, which the state
+        machine retries with backoff.
+        """
+        vectors: list[list[float]] | None = None
+        if self.embedder is not None:
+            chunks = _read_chunks(self.objects, batch_key)
+            vectors = self.embedder.embed_documents([chunk.text for chunk in chunks])
+        key = vectors_key(batch_key)
+        self.objects.put_json(
+            key,
+            {
+                "model_id": self.embedder.model_id if self.embedder else None,
+                "dimensions": self.embedder.dimensions if self.embedder else 0,
+                "vectors": vectors,
+            },
+        )
+        return key
 
-
-def index_document(
-    document: ExtractedDocument, *, store: DocumentStore, objects: ObjectStore, index: ChunkIndex
-) -> int:
-    """Replace the document's chunks and vectors in the index; returns the chunk count."""
-    if store.get(document.owner, document.document_id) is None:
-        raise NotFound(f"document {document.document_id} was deleted during ingestion")
-    chunks: list[Chunk] = []
-    vectors: list[list[float]] = []
-    for batch_key in document.batch_keys:
-        batch_chunks = _read_chunks(objects, batch_key)
-        batch_vectors = objects.get_json(vectors_key(batch_key))["vectors"]
-        if len(batch_vectors) != len(batch_chunks):
-            raise ValueError(f"{batch_key}: {len(batch_chunks)} chunks but {len(batch_vectors)} vectors")
-        chunks.extend(batch_chunks)
-        vectors.extend(batch_vectors)
-    index.replace_document(document.owner, document.document_id, chunks, vectors)
-    return len(chunks)
+    def index_document(self, document: ExtractedDocument) -> int:
+        """Replace the document's chunks and vectors in the index; returns the chunk count."""
+        if self.store.get(document.owner, document.document_id) is None:
+            raise NotFound(f"document {document.document_id} was deleted during ingestion")
+        chunks: list[Chunk] = []
+        vectors: list[list[float]] | None = []
+        for batch_key in document.batch_keys:
+            batch_chunks = _read_chunks(self.objects, batch_key)
+            batch_vectors = self.objects.get_json(vectors_key(batch_key))["vectors"]
+            chunks.extend(batch_chunks)
+            if batch_vectors is None or vectors is None:
+                vectors = None  # keyword-only: no batch may be half-embedded
+            elif len(batch_vectors) != len(batch_chunks):
+                raise ValueError(f"{batch_key}: {len(batch_chunks)} chunks but {len(batch_vectors)} vectors")
+            else:
+                vectors.extend(batch_vectors)
+        self.index.replace_document(document.owner, document.document_id, chunks, vectors)
+        return len(chunks)
 
 
 def _read_chunks(objects: ObjectStore, batch_key: str) -> list[Chunk]:

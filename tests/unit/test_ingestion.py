@@ -7,13 +7,7 @@ from dataclasses import replace
 import pytest
 
 from lambdas.core.errors import ModelThrottled, NotFound
-from lambdas.core.ingestion import (
-    ExtractedDocument,
-    embed_batch,
-    extract_and_chunk,
-    index_document,
-    vectors_key,
-)
+from lambdas.core.ingestion import ExtractedDocument, IngestionPipeline, vectors_key
 from lambdas.core.models import Document
 from lambdas.core.rag.extraction import CorruptDocument, EmptyDocument
 from tests.support.ingestion_fakes import (
@@ -55,19 +49,46 @@ def objects() -> InMemoryObjectStore:
     return objects
 
 
-def extract(
-    store: InMemoryDocumentStore, objects: InMemoryObjectStore, batch_size: int = 2
-) -> ExtractedDocument:
-    return extract_and_chunk(
-        KEY, store=store, objects=objects, chunker=paragraph_chunker, batch_size=batch_size
+@pytest.fixture
+def index() -> InMemoryChunkIndex:
+    return InMemoryChunkIndex()
+
+
+def pipeline(
+    store: InMemoryDocumentStore,
+    objects: InMemoryObjectStore,
+    index: InMemoryChunkIndex | None = None,
+    *,
+    embedder: HashEmbedder | None = None,
+    batch_size: int = 2,
+) -> IngestionPipeline:
+    return IngestionPipeline(
+        store=store,
+        objects=objects,
+        index=index or InMemoryChunkIndex(),
+        chunker=paragraph_chunker,
+        embedder=embedder,
+        batch_size=batch_size,
     )
 
 
-def ingest(store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex) -> int:
-    extracted = extract(store, objects)
+def extract(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, batch_size: int = 2
+) -> ExtractedDocument:
+    return pipeline(store, objects, batch_size=batch_size).extract_and_chunk(KEY)
+
+
+def ingest(
+    store: InMemoryDocumentStore,
+    objects: InMemoryObjectStore,
+    index: InMemoryChunkIndex,
+    embedder: HashEmbedder | None = None,
+) -> int:
+    steps = pipeline(store, objects, index, embedder=embedder or HashEmbedder())
+    extracted = steps.extract_and_chunk(KEY)
     for key in extracted.batch_keys:
-        embed_batch(key, objects=objects, embedder=HashEmbedder())
-    return index_document(extracted, store=store, objects=objects, index=index)
+        steps.embed_batch(key)
+    return steps.index_document(extracted)
 
 
 def test_extract_marks_the_document_processing(
@@ -140,14 +161,14 @@ def test_extract_of_a_corrupt_pdf_raises_corrupt_document(
     objects.objects[pdf_key] = b"%PDF-1.7\n%\xe2\xe3 broken"
     store.put(replace(store.documents[(OWNER, DOC_ID)], filename="scan.pdf"))
     with pytest.raises(CorruptDocument):
-        extract_and_chunk(pdf_key, store=store, objects=objects, chunker=paragraph_chunker, batch_size=2)
+        pipeline(store, objects).extract_and_chunk(pdf_key)
 
 
 def test_embed_writes_one_vector_per_chunk_next_to_the_batch(
     store: InMemoryDocumentStore, objects: InMemoryObjectStore
 ) -> None:
     batch_key = extract(store, objects).batch_keys[0]
-    written = embed_batch(batch_key, objects=objects, embedder=HashEmbedder(dimensions=4))
+    written = pipeline(store, objects, embedder=HashEmbedder(dimensions=4)).embed_batch(batch_key)
     assert written == vectors_key(batch_key) == batch_key.replace(".json", ".vectors.json")
     stored = objects.get_json(written)
     assert (stored["model_id"], stored["dimensions"]) == ("hash-embedder", 4)
@@ -159,13 +180,12 @@ def test_embed_lets_throttling_surface_as_model_throttled(
 ) -> None:
     batch_key = extract(store, objects).batch_keys[0]
     with pytest.raises(ModelThrottled):
-        embed_batch(batch_key, objects=objects, embedder=HashEmbedder(throttle_calls=1))
+        pipeline(store, objects, embedder=HashEmbedder(throttle_calls=1)).embed_batch(batch_key)
 
 
 def test_index_stores_every_chunk_with_its_vector(
-    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex
 ) -> None:
-    index = InMemoryChunkIndex()
     assert ingest(store, objects, index) == 4
     rows = index.entries[(OWNER, DOC_ID)]
     assert [chunk.text for chunk, _ in rows][1] == "First paragraph."
@@ -173,32 +193,41 @@ def test_index_stores_every_chunk_with_its_vector(
 
 
 def test_ingesting_the_same_document_twice_leaves_no_duplicates(
-    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex
 ) -> None:
-    index = InMemoryChunkIndex()
     ingest(store, objects, index)
     ingest(store, objects, index)
     assert len(index.chunks_of(OWNER, DOC_ID)) == 4
 
 
 def test_a_new_version_replaces_the_old_chunks(
-    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex
 ) -> None:
-    index = InMemoryChunkIndex()
     ingest(store, objects, index)
     objects.objects[KEY] = b"Only one paragraph now."
     assert ingest(store, objects, index) == 1
     assert [c.text for c in index.chunks_of(OWNER, DOC_ID)] == ["Only one paragraph now."]
 
 
-def test_index_of_a_document_deleted_meanwhile_indexes_nothing(
-    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+def test_without_an_embedder_chunks_are_indexed_keyword_only(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex
 ) -> None:
-    index = InMemoryChunkIndex()
-    extracted = extract(store, objects)
+    steps = pipeline(store, objects, index, embedder=None)
+    extracted = steps.extract_and_chunk(KEY)
     for key in extracted.batch_keys:
-        embed_batch(key, objects=objects, embedder=HashEmbedder())
+        steps.embed_batch(key)
+    assert steps.index_document(extracted) == 4
+    assert [vector for _, vector in index.entries[(OWNER, DOC_ID)]] == [None] * 4
+
+
+def test_index_of_a_document_deleted_meanwhile_indexes_nothing(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex
+) -> None:
+    steps = pipeline(store, objects, index, embedder=HashEmbedder())
+    extracted = steps.extract_and_chunk(KEY)
+    for key in extracted.batch_keys:
+        steps.embed_batch(key)
     store.delete(OWNER, DOC_ID)
     with pytest.raises(NotFound):
-        index_document(extracted, store=store, objects=objects, index=index)
+        steps.index_document(extracted)
     assert index.entries == {}
