@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     aws_region: str = Field(default="us-east-1")
     conversations_table: str = Field(default="conversations")
     price_table_path: Path | None = Field(default=None, description="Override of the bundled price table.")
-    max_message_chars: int = Field(default=8000, ge=1)
     model_timeout_seconds: float = Field(default=60.0, gt=0)
     default_max_tokens: int = Field(default=1024, ge=1)
     websocket_callback_url: str | None = Field(
