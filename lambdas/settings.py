@@ -38,6 +38,26 @@ class Settings(BaseSettings):
     )
     cognito_user_pool_id: str | None = Field(default=None, description="Verifies WebSocket ID tokens.")
     cognito_app_client_id: str | None = Field(default=None, description="Expected `aud` of ID tokens.")
+    documents_table: str = Field(default="documents")
+    documents_bucket: str = Field(default="documents")
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Largest accepted upload.")
+    upload_url_expiry_seconds: int = Field(default=900, ge=60, le=3600)
+    upload_endpoint_url: str | None = Field(
+        default=None,
+        description="Where browsers send presigned uploads. Unset: S3 itself; local mode: "
+        "the local server's /local-s3.",
+    )
+    ingest_batch_size: int = Field(default=32, ge=1, le=500, description="Chunks per embedding batch.")
+    embedding_model_id: str = Field(default="amazon.titan-embed-text-v2:0")
+    embedding_dimensions: int = Field(default=1024, description="256, 512 or 1024 for Titan v2.")
+    vector_backend: Literal["local", "opensearch", "s3vectors"] = Field(default="local")
+    opensearch_endpoint: str | None = Field(default=None)
+    opensearch_index: str = Field(default="chunks")
+    s3vectors_bucket: str | None = Field(default=None)
+    s3vectors_index: str = Field(default="chunks")
+    local_index_path: Path | None = Field(
+        default=None, description="SQLite file of the local index. Unset: in memory."
+    )
 
     @model_validator(mode="after")
     def _choose_provider(self) -> Settings:
