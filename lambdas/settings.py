@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     bedrock_fallback_model_id: str | None = Field(default=None)
     aws_region: str = Field(default="us-east-1")
     conversations_table: str = Field(default="conversations")
+    usage_table: str = Field(default="usage", description="Daily usage aggregates and rate-limit buckets.")
     price_table_path: Path | None = Field(default=None, description="Override of the bundled price table.")
     model_timeout_seconds: float = Field(default=60.0, gt=0)
     default_max_tokens: int = Field(default=1024, ge=1)

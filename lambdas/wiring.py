@@ -6,15 +6,27 @@ settings (or explicitly injected adapters, in tests) differ.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService, ChatSettings
 from lambdas.core.clock import SystemClock, UuidGenerator
 from lambdas.core.conversations import ConversationService
-from lambdas.core.ports import ConversationStore, LanguageModel, Retriever
+from lambdas.core.documents import DocumentService
+from lambdas.core.ingestion import IngestionPipeline
+from lambdas.core.ports import (
+    ChunkIndex,
+    ConversationStore,
+    DocumentStore,
+    Embedder,
+    LanguageModel,
+    ObjectStore,
+    Retriever,
+)
+from lambdas.core.rag.chunking import ChunkingConfig, chunk_text
 from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_table
 from lambdas.settings import Settings
 
@@ -29,6 +41,7 @@ class Services:
     catalog: ModelCatalog
     chat: ChatService
     conversations: ConversationService
+    rag: RagServices
 
 
 _override: Services | None = None
@@ -55,6 +68,7 @@ def build_services(
     store: ConversationStore | None = None,
     model: LanguageModel | None = None,
     retriever: Retriever | None = None,
+    rag: RagServices | None = None,
 ) -> Services:
     prices = load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
     offered = [prices.model(model_id) for model_id in settings.offered_model_ids()]
@@ -75,6 +89,130 @@ def build_services(
         catalog=catalog,
         chat=chat,
         conversations=ConversationService(store),
+        rag=rag or RagServices(settings),
+    )
+
+
+class RagServices:
+    """Documents, ingestion and their adapters, each built on first use and then kept.
+
+    Each ingestion Lambda needs only its own part, and the local embedder loads model
+    weights: nothing is built before it is asked for. Tests inject in-memory adapters.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: DocumentStore | None = None,
+        objects: ObjectStore | None = None,
+        index: ChunkIndex | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._objects = objects
+        self._index = index
+        self._embedder = embedder
+        self._embedder_built = embedder is not None
+        self._lock = threading.RLock()
+
+    @property
+    def store(self) -> DocumentStore:
+        with self._lock:
+            if self._store is None:
+                from lambdas.adapters.dynamodb_documents import DynamoDBDocumentStore
+
+                table = _dynamodb_table(self._settings.documents_table, self._settings)
+                self._store = DynamoDBDocumentStore(table, SystemClock())
+            return self._store
+
+    @property
+    def objects(self) -> ObjectStore:
+        with self._lock:
+            if self._objects is None:
+                self._objects = _s3_object_store(self._settings)
+            return self._objects
+
+    @property
+    def index(self) -> ChunkIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = build_chunk_index(self._settings)
+            return self._index
+
+    @property
+    def embedder(self) -> Embedder | None:
+        """None when local mode has no dense model installed: retrieval is keyword-only."""
+        with self._lock:
+            if not self._embedder_built:
+                self._embedder = build_embedder(self._settings)
+                self._embedder_built = True
+            return self._embedder
+
+    @property
+    def documents(self) -> DocumentService:
+        return DocumentService(
+            store=self.store,
+            objects=self.objects,
+            index=self.index,
+            clock=SystemClock(),
+            ids=UuidGenerator(),
+            max_upload_bytes=self._settings.max_upload_bytes,
+            upload_expiry_seconds=self._settings.upload_url_expiry_seconds,
+        )
+
+    @property
+    def ingestion(self) -> IngestionPipeline:
+        return IngestionPipeline(
+            store=self.store,
+            objects=self.objects,
+            index=self.index,
+            chunker=partial(chunk_text, config=ChunkingConfig()),
+            embedder=self.embedder,
+            batch_size=self._settings.ingest_batch_size,
+        )
+
+
+def build_chunk_index(settings: Settings) -> ChunkIndex:
+    if settings.vector_backend == "local":
+        from lambdas.adapters.local.index import SqliteChunkIndex
+
+        return SqliteChunkIndex(settings.local_index_path or ":memory:")
+    raise NotImplementedError(f"VECTOR_BACKEND={settings.vector_backend} has no adapter yet")
+
+
+def build_embedder(settings: Settings) -> Embedder | None:
+    if settings.vector_backend == "local":
+        return _local_embedder()
+    raise NotImplementedError(f"VECTOR_BACKEND={settings.vector_backend} has no embedder yet")
+
+
+@lru_cache(maxsize=1)
+def _local_embedder() -> Embedder | None:
+    """One per process: loading the weights takes a while and they never change."""
+    from lambdas.adapters.local.embedder import load_local_embedder
+
+    return load_local_embedder()
+
+
+def _s3_object_store(settings: Settings) -> ObjectStore:
+    from lambdas.adapters.s3 import S3ObjectStore
+
+    presign_client = None
+    if settings.upload_endpoint_url:
+        import boto3
+        from botocore.config import Config
+
+        # Presigning makes no request: this client only writes URLs for browsers to call.
+        presign_client = boto3.client(
+            "s3",
+            region_name=settings.aws_region,
+            endpoint_url=settings.upload_endpoint_url,
+            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+        )
+    return S3ObjectStore(
+        _boto3_client("s3", settings), settings.documents_bucket, presign_client=presign_client
     )
 
 
@@ -114,7 +252,9 @@ def build_connection_publisher(settings: Settings) -> ConnectionPublisher:
 def _dynamodb_conversation_store(settings: Settings) -> ConversationStore:
     from lambdas.adapters.dynamodb import DynamoDBConversationStore
 
-    return DynamoDBConversationStore(_dynamodb_table(settings.conversations_table, settings))
+    return DynamoDBConversationStore(
+        _dynamodb_table(settings.conversations_table, settings), usage_table_name=settings.usage_table
+    )
 
 
 def _dynamodb_table(name: str, settings: Settings) -> Any:

@@ -4,10 +4,16 @@ Item layout, all items of a user in one partition:
   conversation  pk=USER#<owner>  sk=CONV#<conversation id>
   message       pk=USER#<owner>  sk=MSG#<conversation id>#<turn timestamp>#<0 question | 1 answer>
 A turn's two messages share the question's timestamp, so a query returns them in order.
+
+With a usage table, the same transaction adds the turn's tokens and cost to the user's daily
+aggregate for the model, in the usage table:
+  usage         pk=USER#<owner>  sk=DAY#<YYYY-MM-DD>#MODEL#<model id>
+                input_tokens, output_tokens, cost_usd, requests (ADD), day, model, kind, expires_at (TTL)
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,10 +35,16 @@ def _messages_prefix(conversation_id: str) -> str:
     return f"MSG#{conversation_id}#"
 
 
+USAGE_RETENTION = timedelta(days=400)
+"""Daily usage is kept a little over a year, then expires through the table's TTL."""
+
+
 class DynamoDBConversationStore:
-    def __init__(self, table: Any) -> None:
-        """`table` is a boto3 DynamoDB Table resource."""
+    def __init__(self, table: Any, *, usage_table_name: str | None = None) -> None:
+        """`table` is a boto3 DynamoDB Table resource; with `usage_table_name`, every turn
+        also adds to the owner's daily usage aggregate, atomically."""
         self._table = table
+        self._usage_table_name = usage_table_name
 
     def get_conversation(self, owner: str, conversation_id: str) -> Conversation | None:
         item = self._table.get_item(
@@ -113,6 +125,8 @@ class DynamoDBConversationStore:
             {"Put": _put_new(self._table.name, {"pk": pk, "sk": f"{turn}#0", **_message_item(question)})},
             {"Put": _put_new(self._table.name, {"pk": pk, "sk": f"{turn}#1", **_message_item(answer)})},
         ]
+        if self._usage_table_name and answer.usage and answer.model:
+            items.append({"Update": _daily_usage_update(self._usage_table_name, pk, answer)})
         # The resource's client serializes Python values to DynamoDB types itself.
         self._table.meta.client.transact_write_items(TransactItems=items)
 
@@ -125,6 +139,31 @@ class DynamoDBConversationStore:
             if "LastEvaluatedKey" not in response:
                 return items
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _daily_usage_update(table_name: str, pk: str, answer: Message) -> dict[str, Any]:
+    assert answer.usage is not None
+    day = answer.created_at[:10]
+    expires_at = int((datetime.fromisoformat(day).replace(tzinfo=UTC) + USAGE_RETENTION).timestamp())
+    return {
+        "TableName": table_name,
+        "Key": {"pk": pk, "sk": f"DAY#{day}#MODEL#{answer.model}"},
+        "UpdateExpression": (
+            "SET #day = :day, model = :model, kind = :kind, expires_at = :expires "
+            "ADD input_tokens :in, output_tokens :out, cost_usd :cost, requests :one"
+        ),
+        "ExpressionAttributeNames": {"#day": "day"},
+        "ExpressionAttributeValues": {
+            ":day": day,
+            ":model": answer.model,
+            ":kind": "chat",
+            ":expires": expires_at,
+            ":in": answer.usage.input_tokens,
+            ":out": answer.usage.output_tokens,
+            ":cost": Decimal(str(answer.cost_usd)),
+            ":one": 1,
+        },
+    }
 
 
 def _put_new(table_name: str, item: dict[str, Any]) -> dict[str, Any]:

@@ -85,3 +85,34 @@ def test_incomplete_answers_keep_their_flag(store):
     question, answer = _turn(1, "2026-01-01T00:00:00.000Z", complete=False)
     store.append_turn("alice", "c1", question, answer, title_if_new="t")
     assert store.list_messages("alice", "c1")[-1].complete is False
+
+
+def test_each_turn_adds_to_the_owners_daily_usage_for_the_model_in_the_same_transaction(aws):
+    resource = boto3.resource("dynamodb", region_name=REGION)
+    store = DynamoDBConversationStore(
+        resource.Table(aws.conversations_table), usage_table_name=aws.usage_table
+    )
+    store.append_turn("alice", "c1", *_turn(1, "2026-01-01T10:00:00.000Z"), title_if_new="t")
+    store.append_turn("alice", "c1", *_turn(2, "2026-01-01T11:00:00.000Z"), title_if_new="t")
+    item = resource.Table(aws.usage_table).get_item(Key={"pk": "USER#alice", "sk": "DAY#2026-01-01#MODEL#m"})[
+        "Item"
+    ]
+    assert (item["input_tokens"], item["output_tokens"], item["requests"]) == (20, 10, 2)
+    assert float(item["cost_usd"]) == pytest.approx(2 * 0.00012345)
+    assert item["kind"] == "chat"
+    assert item["expires_at"] > 1_767_225_600
+
+
+def test_a_failed_turn_adds_no_usage(aws):
+    resource = boto3.resource("dynamodb", region_name=REGION)
+    store = DynamoDBConversationStore(
+        resource.Table(aws.conversations_table), usage_table_name=aws.usage_table
+    )
+    question, answer = _turn(1, "2026-01-01T10:00:00.000Z")
+    store.append_turn("alice", "c1", question, answer, title_if_new="t")
+    with pytest.raises(Exception, match="TransactionCanceled"):
+        store.append_turn("alice", "c1", question, answer, title_if_new="t")
+    item = resource.Table(aws.usage_table).get_item(Key={"pk": "USER#alice", "sk": "DAY#2026-01-01#MODEL#m"})[
+        "Item"
+    ]
+    assert item["requests"] == 1
