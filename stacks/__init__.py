@@ -1,0 +1,1 @@
+"""CDK application: a stateful data stack and a stateless application stack."""

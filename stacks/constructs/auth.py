@@ -1,0 +1,122 @@
+"""Cognito user pool: who may use the application.
+
+Self-service sign-up is off unless configured; when it is on, a pre-sign-up trigger admits only
+the configured email domains. OIDC and SAML identity providers from the configuration are
+federated into the same pool, so the API sees one kind of token whatever the login.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from stacks.config import DeploymentConfig, OidcProvider, SamlProvider
+from stacks.constructs.nag import acknowledge
+
+
+class Auth(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            self_sign_up_enabled=config.self_signup_enabled,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_digits=True,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.PLUS,
+            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            deletion_protection=config.is_prod,
+            removal_policy=removal_policy,
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG2",
+            "MFA is optional by product decision so first use stays simple; TOTP is offered to every user "
+            "and threat protection runs in full-function mode.",
+        )
+        self.identity_providers = [cognito.UserPoolClientIdentityProvider.COGNITO]
+        self.identity_providers += [self._oidc(provider) for provider in config.oidc_providers]
+        self.identity_providers += [self._saml(provider) for provider in config.saml_providers]
+        if config.oidc_providers or config.saml_providers:
+            self.user_pool.add_domain(
+                "HostedDomain",
+                cognito_domain=cognito.CognitoDomainOptions(
+                    domain_prefix=f"{config.app_name}-{config.stage}"
+                ),
+            )
+
+    def add_web_client(
+        self, scope: Construct, construct_id: str, *, callback_urls: list[str]
+    ) -> cognito.UserPoolClient:
+        """The public (secret-less) client of the web page, created in the stack that knows its URL."""
+        client = cognito.UserPoolClient(
+            scope,
+            construct_id,
+            user_pool=self.user_pool,
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            prevent_user_existence_errors=True,
+            supported_identity_providers=self.identity_providers,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+                callback_urls=callback_urls,
+                logout_urls=callback_urls,
+            ),
+            access_token_validity=Duration.hours(1),
+            id_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(30),
+        )
+        for provider in self.user_pool.identity_providers:
+            client.node.add_dependency(provider)
+        return client
+
+    def _oidc(self, provider: OidcProvider) -> cognito.UserPoolClientIdentityProvider:
+        cognito.UserPoolIdentityProviderOidc(
+            self,
+            f"Oidc{provider.name}",
+            user_pool=self.user_pool,
+            name=provider.name,
+            issuer_url=provider.issuer_url,
+            client_id=provider.client_id,
+            # A `{{resolve:secretsmanager:...}}` reference: CloudFormation reads the secret at deploy
+            # time, the template never contains it.
+            client_secret=SecretValue.secrets_manager(provider.client_secret_name).unsafe_unwrap(),
+            scopes=list(provider.scopes),
+            attribute_mapping=cognito.AttributeMapping(email=cognito.ProviderAttribute.other("email")),
+        )
+        return cognito.UserPoolClientIdentityProvider.custom(provider.name)
+
+    def _saml(self, provider: SamlProvider) -> cognito.UserPoolClientIdentityProvider:
+        cognito.UserPoolIdentityProviderSaml(
+            self,
+            f"Saml{provider.name}",
+            user_pool=self.user_pool,
+            name=provider.name,
+            metadata=cognito.UserPoolIdentityProviderSamlMetadata.url(provider.metadata_url),
+            attribute_mapping=cognito.AttributeMapping(
+                email=cognito.ProviderAttribute.other(
+                    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+                )
+            ),
+        )
+        return cognito.UserPoolClientIdentityProvider.custom(provider.name)

@@ -1,0 +1,73 @@
+"""The REST API: every method authorized except the two public ones, behind WAF, throttled, logged."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match
+
+from tests.infra.conftest import Synthesized
+
+PUBLIC = {"health", "openapi.json"}
+
+
+def _resources(template: dict[str, object], resource_type: str) -> dict[str, dict]:
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    return {name: res for name, res in resources.items() if res["Type"] == resource_type}
+
+
+def test_every_method_except_health_and_openapi_uses_the_cognito_authorizer(dev: Synthesized) -> None:
+    resources = _resources(dev.app_json, "AWS::ApiGateway::Resource")
+    methods = _resources(dev.app_json, "AWS::ApiGateway::Method")
+    unauthorized = set()
+    for method in methods.values():
+        props = method["Properties"]
+        if props["HttpMethod"] == "OPTIONS":
+            continue
+        path_part = resources[props["ResourceId"]["Ref"]]["Properties"]["PathPart"]
+        if props["AuthorizationType"] != "COGNITO_USER_POOLS":
+            unauthorized.add(path_part)
+    assert unauthorized == PUBLIC
+
+
+def test_stage_has_tracing_throttling_and_access_logs(dev: Synthesized) -> None:
+    dev.app.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "TracingEnabled": True,
+            "AccessLogSetting": Match.object_like({"DestinationArn": Match.any_value()}),
+            "MethodSettings": Match.array_with(
+                [Match.object_like({"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40})]
+            ),
+        },
+    )
+
+
+def test_usage_plan_throttles_the_stage(dev: Synthesized) -> None:
+    dev.app.has_resource_properties(
+        "AWS::ApiGateway::UsagePlan",
+        {"Throttle": {"RateLimit": 20, "BurstLimit": 40}, "ApiStages": Match.any_value()},
+    )
+
+
+def test_waf_with_managed_rules_and_rate_limit_is_associated_with_the_stage(dev: Synthesized) -> None:
+    acls = _resources(dev.app_json, "AWS::WAFv2::WebACL")
+    regional = [acl for acl in acls.values() if acl["Properties"]["Scope"] == "REGIONAL"]
+    assert len(regional) == 1
+    rules = regional[0]["Properties"]["Rules"]
+    managed = {
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]
+        for r in rules
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    }
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} <= managed
+    assert any("RateBasedStatement" in r["Statement"] for r in rules)
+    dev.app.has_resource_properties(
+        "AWS::WAFv2::WebACLAssociation",
+        {"ResourceArn": Match.any_value(), "WebACLArn": Match.any_value()},
+    )
+
+
+def test_request_validation_is_enabled(dev: Synthesized) -> None:
+    dev.app.has_resource_properties(
+        "AWS::ApiGateway::RequestValidator", {"ValidateRequestBody": True, "ValidateRequestParameters": True}
+    )
