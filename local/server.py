@@ -102,6 +102,9 @@ def run(options: LocalOptions) -> None:
             task()
         app = build_app(_bridge(options, snapshot))
         asyncio.run(_serve(app, options.port))
+    except KeyboardInterrupt:
+        # uvicorn re-raises Ctrl-C once it has shut down gracefully: that is a normal stop.
+        print("Stopped.", flush=True)
     finally:
         if snapshot is not None:
             snapshot.save()

@@ -1,0 +1,208 @@
+"""The local server as a user starts it (`python -m local`): the Foundation acceptance, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.sync.client import connect
+
+pytestmark = pytest.mark.network
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 90
+CHAT_FIELDS = {
+    "conversation_id",
+    "message_id",
+    "answer",
+    "citations",
+    "model",
+    "usage",
+    "cost_usd",
+    "latency_ms",
+}
+
+
+class LocalServer:
+    def __init__(self, *, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        inherited = {name: value for name, value in os.environ.items() if name != "LOCAL_PERSIST"}
+        environment = {**inherited, "PORT": str(self.port), "LOCAL_STREAM_DELAY_MS": "0", **(env or {})}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "local", *extra_args],
+            cwd=REPO_ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._wait_until_healthy()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        request.add_header("content-type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            raw, status = error.read(), error.code
+        is_json = raw[:1] in (b"{", b"[")
+        return status, json.loads(raw) if is_json else raw.decode()
+
+    def stop(self) -> str:
+        """Stop as Ctrl-C would, and return what the server printed."""
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=30)
+        return output
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read() if self.process.stdout else ""
+                raise RuntimeError(f"local server exited early:\n{output}")
+            try:
+                if self.request("GET", "/v1/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("local server did not become healthy")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalServer]:
+    local = LocalServer()
+    yield local
+    local.stop()
+
+
+def test_chat_answers_hello_with_every_field(server: LocalServer) -> None:
+    status, body = server.request("POST", "/v1/chat", {"message": "hello"})
+
+    assert status == 200
+    assert set(body) >= CHAT_FIELDS
+    assert set(body["usage"]) >= {"input_tokens", "output_tokens"}
+
+
+def test_second_turn_with_the_returned_id_shows_both_turns(server: LocalServer) -> None:
+    _, first = server.request("POST", "/v1/chat", {"message": "hello"})
+    server.request("POST", "/v1/chat", {"message": "and again", "conversation_id": first["conversation_id"]})
+
+    status, detail = server.request("GET", f"/v1/conversations/{first['conversation_id']}")
+
+    assert status == 200
+    assert [m["content"] for m in detail["messages"] if m["role"] == "user"] == ["hello", "and again"]
+    assert [m["role"] for m in detail["messages"]] == ["user", "assistant", "user", "assistant"]
+
+
+def test_web_chat_page_is_served_at_the_root(server: LocalServer) -> None:
+    status, page = server.request("GET", "/")
+
+    assert status == 200
+    assert "<html" in page.lower()
+
+
+def test_runtime_config_points_the_page_at_the_local_websocket(server: LocalServer) -> None:
+    status, config = server.request("GET", "/config.json")
+
+    assert status == 200
+    assert config["mode"] == "local"
+    assert config["websocketUrl"] == f"ws://127.0.0.1:{server.port}/ws"
+    assert config["auth"] == {"type": "local", "user": "local-dev-user"}
+
+
+def test_another_local_user_does_not_see_the_dev_users_conversation(server: LocalServer) -> None:
+    _, answer = server.request("POST", "/v1/chat", {"message": "mine"})
+
+    status, _ = server.request(
+        "GET", f"/v1/conversations/{answer['conversation_id']}", headers={"X-Local-User": "someone-else"}
+    )
+
+    assert status == 404
+
+
+def test_websocket_streams_deltas_then_the_stored_answer(server: LocalServer) -> None:
+    with connect(f"ws://127.0.0.1:{server.port}/ws", open_timeout=10) as websocket:
+        websocket.send(json.dumps({"action": "chat", "request_id": "r1", "message": "hello"}))
+        frames = []
+        while not frames or frames[-1]["type"] == "delta":
+            frames.append(json.loads(websocket.recv(timeout=30)))
+
+    deltas, done = frames[:-1], frames[-1]
+    assert done["type"] == "done"
+    assert deltas
+    assert all(frame["request_id"] == "r1" for frame in frames)
+    assert "".join(frame["text"] for frame in deltas) == done["answer"]
+
+
+def test_persisted_conversation_survives_a_restart(tmp_path: Path) -> None:
+    state = {"LOCAL_STATE_DIR": str(tmp_path)}
+    first_run = LocalServer(extra_args=("--persist",), env=state)
+    try:
+        _, answer = first_run.request("POST", "/v1/chat", {"message": "remember me"})
+    finally:
+        first_run.stop()
+
+    second_run = LocalServer(extra_args=("--persist",), env=state)
+    try:
+        status, detail = second_run.request("GET", f"/v1/conversations/{answer['conversation_id']}")
+    finally:
+        second_run.stop()
+
+    assert status == 200
+    assert detail["messages"][0]["content"] == "remember me"
+
+
+def test_without_persistence_a_restart_starts_fresh(tmp_path: Path) -> None:
+    first_run = LocalServer(env={"LOCAL_STATE_DIR": str(tmp_path)})
+    try:
+        _, answer = first_run.request("POST", "/v1/chat", {"message": "forget me"})
+    finally:
+        first_run.stop()
+
+    second_run = LocalServer(env={"LOCAL_STATE_DIR": str(tmp_path)})
+    try:
+        status, _ = second_run.request("GET", f"/v1/conversations/{answer['conversation_id']}")
+    finally:
+        second_run.stop()
+
+    assert status == 404
+
+
+def test_server_announces_the_web_chat_url_and_stops_cleanly_on_ctrl_c() -> None:
+    local = LocalServer()
+
+    output = local.stop()
+
+    assert f"Web chat: http://127.0.0.1:{local.port}/" in output
+    assert local.process.returncode == 0
