@@ -7,6 +7,7 @@ settings (or explicitly injected adapters, in tests) differ.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from lambdas.core.clock import SystemClock, UuidGenerator
 from lambdas.core.conversations import ConversationService
 from lambdas.core.documents import DocumentService
 from lambdas.core.ingestion import IngestionPipeline
+from lambdas.core.models import Passage
 from lambdas.core.ports import (
     ChunkIndex,
     ConversationStore,
@@ -26,8 +28,9 @@ from lambdas.core.ports import (
     ObjectStore,
     Retriever,
 )
-from lambdas.core.rag.chunking import ChunkingConfig, chunk_text
 from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_table
+from lambdas.core.rag.chunking import chunk_text
+from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
 from lambdas.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ def build_services(
     retriever: Retriever | None = None,
     rag: RagServices | None = None,
 ) -> Services:
+    rag = rag or RagServices(settings)
     prices = load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
     offered = [prices.model(model_id) for model_id in settings.offered_model_ids()]
     catalog = ModelCatalog(offered, default_model_id=offered[0].id)
@@ -80,7 +84,7 @@ def build_services(
         model=model or build_language_model(settings),
         clock=SystemClock(),
         ids=UuidGenerator(),
-        retriever=retriever,
+        retriever=retriever or _DeferredRetriever(rag),
         settings=ChatSettings(default_max_tokens=settings.default_max_tokens),
     )
     return Services(
@@ -89,7 +93,7 @@ def build_services(
         catalog=catalog,
         chat=chat,
         conversations=ConversationService(store),
-        rag=rag or RagServices(settings),
+        rag=rag,
     )
 
 
@@ -168,10 +172,24 @@ class RagServices:
             store=self.store,
             objects=self.objects,
             index=self.index,
-            chunker=partial(chunk_text, config=ChunkingConfig()),
+            chunker=partial(chunk_text, config=DEFAULT_CONFIG.chunking),
             embedder=self.embedder,
             batch_size=self._settings.ingest_batch_size,
         )
+
+    @property
+    def retriever(self) -> Retriever:
+        return HybridRetriever(self.embedder, self.index, config=DEFAULT_CONFIG)
+
+
+class _DeferredRetriever:
+    """Builds the retriever at the first question, not when the API container starts."""
+
+    def __init__(self, rag: RagServices) -> None:
+        self._rag = rag
+
+    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]:
+        return self._rag.retriever.retrieve(owner, query, top_k)
 
 
 def build_chunk_index(settings: Settings) -> ChunkIndex:
@@ -192,8 +210,11 @@ def build_embedder(settings: Settings) -> Embedder | None:
 def _local_embedder() -> Embedder | None:
     """One per process: loading the weights takes a while and they never change."""
     from lambdas.adapters.local.embedder import load_local_embedder
+    from lambdas.adapters.local.embedding_cache import CachedEmbedder
 
-    return load_local_embedder()
+    embedder = load_local_embedder()
+    # Restarts and re-uploads embed the same chunks again: the disk cache makes that a file read.
+    return CachedEmbedder(embedder) if embedder else None
 
 
 def _s3_object_store(settings: Settings) -> ObjectStore:
@@ -234,7 +255,7 @@ def build_language_model(settings: Settings) -> LanguageModel:
         )
     from lambdas.adapters.local.extractive import ExtractiveAnswerer
 
-    return ExtractiveAnswerer()
+    return ExtractiveAnswerer(delay_seconds=settings.local_stream_delay_ms / 1000)
 
 
 def build_connection_publisher(settings: Settings) -> ConnectionPublisher:

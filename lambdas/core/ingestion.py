@@ -18,6 +18,7 @@ from lambdas.core.documents import UploadKey, batches_prefix
 from lambdas.core.errors import NotFound
 from lambdas.core.models import Chunk
 from lambdas.core.ports import ChunkIndex, DocumentStore, Embedder, ObjectStore
+from lambdas.core.rag.chunking import contextual_text
 from lambdas.core.rag.extraction import EmptyDocument, extract_text
 
 _BATCH_SUFFIX = ".json"
@@ -103,7 +104,7 @@ class IngestionPipeline:
         vectors: list[list[float]] | None = None
         if self.embedder is not None:
             chunks = _read_chunks(self.objects, batch_key)
-            vectors = self.embedder.embed_documents([chunk.text for chunk in chunks])
+            vectors = self.embedder.embed_documents([contextual_text(chunk) for chunk in chunks])
         key = vectors_key(batch_key)
         self.objects.put_json(
             key,

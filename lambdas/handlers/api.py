@@ -11,12 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
 from lambdas.handlers.identity import Unauthenticated
 from lambdas.handlers.observability import logger
-from lambdas.handlers.routes import chat, conversations, meta
+from lambdas.handlers.routes import chat, conversations, documents, meta
 from lambdas.handlers.schemas import ErrorBody, ErrorDetail
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(chat.router)
 app.include_router(conversations.router)
+app.include_router(documents.router)
 app.include_router(meta.router)
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
