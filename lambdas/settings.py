@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     )
     cognito_user_pool_id: str | None = Field(default=None, description="Verifies WebSocket ID tokens.")
     cognito_app_client_id: str | None = Field(default=None, description="Expected `aud` of ID tokens.")
+    local_stream_delay_ms: int = Field(
+        default=0, ge=0, le=1000, description="Local mode: pause between the extractive answerer's deltas."
+    )
     documents_table: str = Field(default="documents")
     documents_bucket: str = Field(default="documents")
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Largest accepted upload.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,8 +48,6 @@ class Bridge:
     connections: LocalConnectionPublisher
     after_change: Callable[[], None]
     """Called (in a worker thread) after each request that may have changed state."""
-    frame_delay_seconds: float = 0.0
-    """Pause before each streamed frame, so local answers arrive at a readable pace."""
 
     async def rest(self, request: Request) -> Response:
         http_request = HttpRequest(
@@ -104,8 +101,6 @@ class Bridge:
 
     def _sender(self, socket: WebSocket, loop: asyncio.AbstractEventLoop) -> Callable[[str], None]:
         def send_text(text: str) -> None:
-            if self.frame_delay_seconds:
-                time.sleep(self.frame_delay_seconds)
             future = asyncio.run_coroutine_threadsafe(socket.send_text(text), loop)
             try:
                 future.result(timeout=SEND_TIMEOUT_SECONDS)

@@ -24,9 +24,11 @@ from local.aws import LocalResources, create_resources, prepare_environment, sta
 from local.events import DEV_USER_SUB
 from local.lambda_bridge import Bridge
 from local.persistence import StateSnapshot
+from local.s3_upload import UPLOAD_PATH
 
 HOST = "127.0.0.1"
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+DEFAULT_STREAM_DELAY_MS = 30
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -35,7 +37,6 @@ class LocalOptions:
     port: int = 8000
     persist: bool = False
     state_dir: Path = Path(".local-state")
-    frame_delay_ms: int = 20
 
     @classmethod
     def from_environment(cls, *, persist_flag: bool = False) -> LocalOptions:
@@ -44,7 +45,6 @@ class LocalOptions:
             port=int(env.get("PORT", "8000")),
             persist=persist_flag or env.get("LOCAL_PERSIST", "").lower() in {"1", "true", "yes"},
             state_dir=Path(env.get("LOCAL_STATE_DIR", ".local-state")),
-            frame_delay_ms=int(env.get("LOCAL_STREAM_DELAY_MS", "20")),
         )
 
 
@@ -54,13 +54,24 @@ def extra_routes() -> list[BaseRoute]:
     This is the one place to add them (for example the receiver of presigned browser
     uploads under /local-s3/).
     """
-    return []
+    from local.ingestion import LOCAL_INGESTION
+    from local.s3_upload import upload_route
+
+    return [
+        upload_route(
+            s3_client=_s3_client,
+            secret_key=_signing_secret,
+            on_uploaded=LOCAL_INGESTION.submit,
+        )
+    ]
 
 
 def startup_tasks() -> list[Callable[[], None]]:
     """Run once moto and the tables exist, before the server accepts requests
     (for example ingesting the sample corpus)."""
-    return []
+    from local.ingestion import ingest_sample_corpus
+
+    return [ingest_sample_corpus]
 
 
 def runtime_config(request: Request) -> JSONResponse:
@@ -90,6 +101,12 @@ def build_app(bridge: Bridge) -> Starlette:
 def run(options: LocalOptions) -> None:
     resources = LocalResources()
     prepare_environment(os.environ, resources)
+    # Browsers post presigned uploads to this server, which plays S3's part (local/s3_upload.py).
+    os.environ.setdefault("UPLOAD_ENDPOINT_URL", f"http://{HOST}:{options.port}{UPLOAD_PATH}")
+    if options.persist:
+        os.environ.setdefault("LOCAL_INDEX_PATH", str(options.state_dir / "index.sqlite3"))
+    # Offline answers arrive word by word at a readable pace, like a model's would.
+    os.environ.setdefault("LOCAL_STREAM_DELAY_MS", str(DEFAULT_STREAM_DELAY_MS))
     mock = start_moto(os.environ)
     snapshot: StateSnapshot | None = None
     try:
@@ -121,8 +138,21 @@ def _bridge(options: LocalOptions, snapshot: StateSnapshot | None) -> Bridge:
         stream_handler=stream.handler,
         connections=LOCAL_CONNECTIONS,
         after_change=snapshot.save if snapshot else _nothing,
-        frame_delay_seconds=options.frame_delay_ms / 1000,
     )
+
+
+def _s3_client() -> Any:
+    import boto3
+
+    return boto3.client("s3", region_name=os.environ["AWS_REGION"])
+
+
+def _signing_secret() -> str:
+    """The secret the presigned forms were signed with: this process's own credentials."""
+    import boto3
+
+    credentials = boto3.Session().get_credentials()
+    return str(credentials.get_frozen_credentials().secret_key) if credentials else ""
 
 
 def _nothing() -> None:

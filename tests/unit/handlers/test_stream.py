@@ -7,6 +7,7 @@ import pytest
 
 from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.adapters.websocket import ConnectionGone
+from lambdas.core.models import Passage
 from lambdas.handlers.stream import handler, use_publisher
 from lambdas.settings import Settings
 from lambdas.wiring import build_services, use_services
@@ -47,12 +48,21 @@ def publisher() -> Iterator[RecordingPublisher]:
     use_publisher(None)
 
 
+class NoPassages:
+    def retrieve(self, owner: str, query: str, top_k: int) -> list[Passage]:
+        return []
+
+
 def serve(store: InMemoryConversationStore, model: ScriptedModel) -> None:
-    use_services(build_services(Settings(), store=store, model=model))
+    use_services(build_services(Settings(), store=store, model=model, retriever=NoPassages()))
 
 
 @pytest.fixture(autouse=True)
-def _restore_services() -> Iterator[None]:
+def _restore_services(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Adapters these tests do not replace are still constructed (never called): dummy
+    # credentials keep botocore from probing the instance metadata service for real ones.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
     yield
     use_services(None)
 
