@@ -27,10 +27,12 @@ from lambdas.core.ports import (
     LanguageModel,
     ObjectStore,
     Retriever,
+    UsageStore,
 )
 from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_table
 from lambdas.core.rag.chunking import chunk_text
 from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
+from lambdas.core.usage import UsageService
 from lambdas.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class Services:
     chat: ChatService
     conversations: ConversationService
     rag: RagServices
+    usage: UsageService
 
 
 _override: Services | None = None
@@ -72,6 +75,7 @@ def build_services(
     model: LanguageModel | None = None,
     retriever: Retriever | None = None,
     rag: RagServices | None = None,
+    usage_store: UsageStore | None = None,
 ) -> Services:
     rag = rag or RagServices(settings)
     prices = load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
@@ -94,6 +98,7 @@ def build_services(
         chat=chat,
         conversations=ConversationService(store),
         rag=rag,
+        usage=UsageService(usage_store or _dynamodb_usage_store(settings), SystemClock()),
     )
 
 
@@ -276,6 +281,12 @@ def _dynamodb_conversation_store(settings: Settings) -> ConversationStore:
     return DynamoDBConversationStore(
         _dynamodb_table(settings.conversations_table, settings), usage_table_name=settings.usage_table
     )
+
+
+def _dynamodb_usage_store(settings: Settings) -> UsageStore:
+    from lambdas.adapters.dynamodb_usage import DynamoDBUsageStore
+
+    return DynamoDBUsageStore(_dynamodb_table(settings.usage_table, settings))
 
 
 def _dynamodb_table(name: str, settings: Settings) -> Any:

@@ -159,3 +159,32 @@ class Clock(Protocol):
 
 class IdGenerator(Protocol):
     def new_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DailyUsage:
+    """One user's use of one model on one UTC day, summed over every call that day."""
+
+    day: str
+    """YYYY-MM-DD"""
+    model: str
+    kind: str
+    """`chat` or `embedding`."""
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    requests: int
+
+
+class UsageStore(Protocol):
+    """Per-user daily usage aggregates (chat turns add theirs in the conversation store's transaction)."""
+
+    def daily_usage(self, owner: str, first_day: str, last_day: str) -> list[DailyUsage]:
+        """Every aggregate of the owner from `first_day` to `last_day` inclusive (YYYY-MM-DD)."""
+        ...
+
+    def add_embedding_usage(
+        self, owner: str, *, day: str, model: str, input_tokens: int, cost_usd: float
+    ) -> None:
+        """Add one embedding call to the owner's aggregate for that day and model."""
+        ...

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
 from lambdas.handlers.identity import Unauthenticated
 from lambdas.handlers.observability import logger
-from lambdas.handlers.routes import chat, conversations, documents, meta
+from lambdas.handlers.routes import chat, conversations, documents, meta, usage
 from lambdas.handlers.schemas import ErrorBody, ErrorDetail
 
 app = APIGatewayRestResolver(enable_validation=True)
@@ -19,6 +19,7 @@ app.include_router(chat.router)
 app.include_router(conversations.router)
 app.include_router(documents.router)
 app.include_router(meta.router)
+app.include_router(usage.router)
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
 

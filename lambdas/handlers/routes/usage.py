@@ -1,0 +1,30 @@
+"""The caller's token use and cost: totals, per day and per model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from lambdas.handlers.identity import owner_from_request_context
+from lambdas.handlers.usage_schemas import UsageReport
+from lambdas.wiring import get_services
+
+router = Router()
+
+
+def _owner() -> str:
+    return owner_from_request_context(router.current_event.raw_event.get("requestContext") or {})
+
+
+@router.get(
+    "/v1/usage",
+    summary="Tokens and cost of the caller's model calls over a date range (default: the last 30 days)",
+    tags=["usage"],
+)
+def get_usage(
+    first_day: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD (UTC).")] = None,
+    last_day: Annotated[str | None, Query(alias="to", description="Last day, YYYY-MM-DD, included.")] = None,
+) -> UsageReport:
+    return UsageReport.of(get_services().usage.summary(_owner(), first_day, last_day))

@@ -1,0 +1,65 @@
+"""Response models of GET /v1/usage (in the OpenAPI document with the others)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary, UsageTotals
+
+
+class UsageTotalsOut(BaseModel):
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    requests: int = Field(description="Model calls: chat turns, or embedding batches.")
+
+    @classmethod
+    def of(cls, totals: UsageTotals) -> UsageTotalsOut:
+        return cls(
+            input_tokens=totals.input_tokens,
+            output_tokens=totals.output_tokens,
+            cost_usd=totals.cost_usd,
+            requests=totals.requests,
+        )
+
+
+class ModelUsageOut(UsageTotalsOut):
+    model: str
+    kind: str = Field(description="chat or embedding")
+
+    @classmethod
+    def of_model(cls, usage: ModelUsage) -> ModelUsageOut:
+        return cls(model=usage.model, kind=usage.kind, **UsageTotalsOut.of(usage.totals).model_dump())
+
+
+class DayUsageOut(UsageTotalsOut):
+    day: str
+    models: list[ModelUsageOut]
+
+    @classmethod
+    def of_day(cls, usage: DayUsage) -> DayUsageOut:
+        return cls(
+            day=usage.day,
+            models=[ModelUsageOut.of_model(m) for m in usage.models],
+            **UsageTotalsOut.of(usage.totals).model_dump(),
+        )
+
+
+class UsageReport(BaseModel):
+    from_: str = Field(alias="from", serialization_alias="from", description="First day, YYYY-MM-DD.")
+    to: str = Field(description="Last day, YYYY-MM-DD (included).")
+    totals: UsageTotalsOut
+    days: list[DayUsageOut] = Field(description="Oldest first; days without usage are left out.")
+    models: list[ModelUsageOut] = Field(description="Per model over the whole range, most expensive first.")
+
+    @classmethod
+    def of(cls, summary: UsageSummary) -> UsageReport:
+        return cls.model_validate(
+            {
+                "from": summary.range.first.isoformat(),
+                "to": summary.range.last.isoformat(),
+                "totals": UsageTotalsOut.of(summary.totals),
+                "days": [DayUsageOut.of_day(d) for d in summary.days],
+                "models": [ModelUsageOut.of_model(m) for m in summary.models],
+            }
+        )
