@@ -286,7 +286,7 @@ def _dynamodb_conversation_store(settings: Settings) -> ConversationStore:
 def _dynamodb_usage_store(settings: Settings) -> UsageStore:
     from lambdas.adapters.dynamodb_usage import DynamoDBUsageStore
 
-    return DynamoDBUsageStore(_dynamodb_table(settings.usage_table, settings))
+    return DynamoDBUsageStore(lambda: _dynamodb_table(settings.usage_table, settings))
 
 
 def _dynamodb_table(name: str, settings: Settings) -> Any:

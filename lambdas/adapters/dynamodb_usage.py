@@ -9,6 +9,7 @@ Chat turns write theirs inside the conversation store's transaction
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,9 +24,17 @@ _END_OF_DAY = "~"
 
 
 class DynamoDBUsageStore:
-    def __init__(self, table: Any) -> None:
-        """`table` is a boto3 DynamoDB Table resource."""
-        self._table = table
+    def __init__(self, table_factory: Callable[[], Any]) -> None:
+        """`table_factory` returns the boto3 DynamoDB Table resource; it is called on first use,
+        so a container that never reads or writes usage never builds it."""
+        self._table_factory = table_factory
+        self._table: Any = None
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = self._table_factory()
+        return self._table
 
     def daily_usage(self, owner: str, first_day: str, last_day: str) -> list[DailyUsage]:
         kwargs: dict[str, Any] = {
@@ -34,7 +43,7 @@ class DynamoDBUsageStore:
         }
         records: list[DailyUsage] = []
         while True:
-            response = self._table.query(**kwargs)
+            response = self.table.query(**kwargs)
             records.extend(_daily_usage(item) for item in response["Items"])
             if "LastEvaluatedKey" not in response:
                 return records
@@ -44,7 +53,7 @@ class DynamoDBUsageStore:
         self, owner: str, *, day: str, model: str, input_tokens: int, cost_usd: float
     ) -> None:
         expires_at = int((datetime.fromisoformat(day).replace(tzinfo=UTC) + USAGE_RETENTION).timestamp())
-        self._table.update_item(
+        self.table.update_item(
             Key={"pk": _user_key(owner), "sk": f"DAY#{day}#MODEL#{model}"},
             UpdateExpression=(
                 "SET #day = :day, model = :model, kind = :kind, expires_at = :expires "

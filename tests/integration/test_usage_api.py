@@ -122,7 +122,7 @@ def test_embedding_usage_written_for_ingestion_is_reported_with_its_kind(api):
     from lambdas.adapters.dynamodb_usage import DynamoDBUsageStore
 
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(api.usage_table)
-    DynamoDBUsageStore(table).add_embedding_usage(
+    DynamoDBUsageStore(lambda: table).add_embedding_usage(
         "user-a", day=today(), model="amazon.titan-embed-text-v2:0", input_tokens=5000, cost_usd=0.0001
     )
 

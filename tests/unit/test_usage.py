@@ -5,8 +5,10 @@ from datetime import date
 
 import pytest
 
+from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.core.errors import InvalidRequest
 from lambdas.core.ports import DailyUsage
+from lambdas.core.pricing import UnknownModel
 from lambdas.core.usage import (
     DayRange,
     EmbeddingUsageRecorder,
@@ -14,6 +16,9 @@ from lambdas.core.usage import (
     parse_day_range,
     summarize,
 )
+from lambdas.settings import Settings
+from lambdas.wiring import build_services
+from tests.support.fakes import ScriptedModel
 
 TODAY = date(2026, 11, 20)
 HAIKU = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -174,3 +179,18 @@ def test_embedding_usage_is_estimated_tokens_times_the_embedding_price():
     assert (record.day, record.model, record.kind) == ("2026-11-20", TITAN, "embedding")
     assert record.input_tokens == 1010
     assert record.cost_usd == pytest.approx(1010 / 1000 * 0.00002)
+
+
+# Configuration
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"llm_provider": "bedrock", "bedrock_model_id": "anthropic.claude-unpriced-v9"},
+        {"llm_provider": "bedrock", "bedrock_extra_model_ids": ["anthropic.claude-unpriced-v9"]},
+    ],
+)
+def test_a_configured_model_missing_from_the_price_table_is_refused_at_startup(settings):
+    with pytest.raises(UnknownModel, match="claude-unpriced-v9"):
+        build_services(Settings(**settings), store=InMemoryConversationStore(), model=ScriptedModel())
