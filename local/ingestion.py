@@ -10,6 +10,8 @@ PENDING -> PROCESSING -> READY while the server keeps answering.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,8 +24,11 @@ from lambdas.core.errors import DomainError, ModelThrottled
 from lambdas.core.rag.extraction import CONTENT_TYPES, extension_of
 from lambdas.handlers import ingest_embed, ingest_extract, ingest_index
 from lambdas.wiring import get_services
+from local.events import DEV_USER_SUB
 
 logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 MAP_MAX_CONCURRENCY = 4
 THROTTLE_BACKOFF_SECONDS = (1.0, 2.0, 4.0)
@@ -80,16 +85,36 @@ def _call(handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
 
 
 class LocalIngestion:
-    """Queues workflow runs on one background thread (runs of one document never overlap)."""
+    """Runs workflows one after another on a daemon thread (runs of one document never overlap,
+    and stopping the server never waits for a queue of documents)."""
 
     def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingestion")
+        self._queue: queue.Queue[tuple[str, str, Future[None]]] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def submit(self, bucket: str, key: str) -> Future[None]:
-        return self._executor.submit(run_workflow, bucket, key)
+        done: Future[None] = Future()
+        self._queue.put((bucket, key, done))
+        with self._lock:
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="ingestion", daemon=True)
+                self._worker.start()
+        return done
 
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    def _work(self) -> None:
+        while True:
+            bucket, key, done = self._queue.get()
+            try:
+                run_workflow(bucket, key)
+            except Exception as error:  # a foreign key or a store outage: report it to whoever waits
+                done.set_exception(error)
+            else:
+                done.set_result(None)
+
+
+LOCAL_INGESTION = LocalIngestion()
+"""The local server's queue: presigned uploads and the sample corpus both go through it."""
 
 
 def sample_corpus(project_root: Path) -> list[Path]:
@@ -117,3 +142,15 @@ def ingest_files(
         s3_client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
         futures.append(ingestion.submit(bucket, key))
     return futures
+
+
+def ingest_sample_corpus() -> None:
+    """Queue the project's own docs for the local development user; returns at once."""
+    import boto3
+
+    ingest_files(
+        sample_corpus(PROJECT_ROOT),
+        owner=DEV_USER_SUB,
+        s3_client=boto3.client("s3", region_name=get_services().settings.aws_region),
+        ingestion=LOCAL_INGESTION,
+    )
