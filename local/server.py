@@ -55,12 +55,12 @@ def extra_routes() -> list[BaseRoute]:
     uploads under /local-s3/).
     """
     from local.ingestion import LOCAL_INGESTION
-    from local.s3_upload import upload_route
+    from local.s3_upload import process_secret_key, upload_route
 
     return [
         upload_route(
             s3_client=_s3_client,
-            secret_key=_signing_secret,
+            secret_key=process_secret_key,
             on_uploaded=LOCAL_INGESTION.submit,
         )
     ]
@@ -145,14 +145,6 @@ def _s3_client() -> Any:
     import boto3
 
     return boto3.client("s3", region_name=os.environ["AWS_REGION"])
-
-
-def _signing_secret() -> str:
-    """The secret the presigned forms were signed with: this process's own credentials."""
-    import boto3
-
-    credentials = boto3.Session().get_credentials()
-    return str(credentials.get_frozen_credentials().secret_key) if credentials else ""
 
 
 def _nothing() -> None:
