@@ -12,7 +12,7 @@ from stacks.app_stack import AppStack
 from stacks.config import DeploymentConfig
 from stacks.constructs.functions import PYTHON_VERSION
 from stacks.data_stack import DataStack
-from tools.build_lambda_asset import build_asset
+from tools.build_lambda_asset import REPO_ROOT, build_asset
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ def build_application(app: cdk.App, config: DeploymentConfig, *, code_dir: Path 
         config=config,
         data=data,
         code_dir=code_dir,
+        site_dir=REPO_ROOT / "frontend",
         env=env,
         description="Chat + RAG: functions, APIs, workflows, web hosting",
     )

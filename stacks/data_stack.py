@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
 from stacks.config import DeploymentConfig
@@ -16,6 +16,7 @@ from stacks.constructs.auth import Auth
 from stacks.constructs.data import Data
 from stacks.constructs.encryption import Encryption
 from stacks.constructs.nag import acknowledge
+from stacks.constructs.vectors import VectorStore
 
 
 class DataStack(Stack):
@@ -35,6 +36,15 @@ class DataStack(Stack):
         )
         _acknowledge_bucket_notifications_handler(self)
         self.auth = Auth(self, "Auth", config=config, removal_policy=removal_policy)
+        # A named export, so the application stack's object-prefix grants have a stable name.
+        self.documents_bucket_arn_export = f"{self.stack_name}-DocumentsBucketArn"
+        CfnOutput(
+            self,
+            "DocumentsBucketArn",
+            value=self.data.documents_bucket.bucket_arn,
+            export_name=self.documents_bucket_arn_export,
+        )
+        self.vectors = VectorStore(self, "Vectors", config=config, key=self.encryption.vectors_key)
 
 
 def _acknowledge_bucket_notifications_handler(stack: Stack) -> None:

@@ -76,6 +76,10 @@ class Data(Construct):
             auto_delete_objects=auto_delete,
         )
 
+    def object_arns(self, prefix: str) -> str:
+        """ARN pattern of the documents bucket's objects under `prefix`."""
+        return self.documents_bucket.arn_for_objects(f"{prefix}*")
+
     def _table(self, name: str) -> dynamodb.TableV2:
         return dynamodb.TableV2(
             self,

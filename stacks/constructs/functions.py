@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.constructs.nag import acknowledge
+from stacks.constructs.nag import acknowledge, logical_arn
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 PYTHON_VERSION = "3.14"
@@ -61,7 +61,9 @@ class FunctionFactory(Construct):
         environment: Mapping[str, str] | None = None,
         timeout_seconds: int = 30,
         memory_size: int = 512,
+        role: iam.Role | None = None,
     ) -> lambda_.Function:
+        """A function; pass `role` to share one role between functions that act as one principal."""
         defaults = self._defaults
         log_group = logs.LogGroup(
             scope,
@@ -70,7 +72,7 @@ class FunctionFactory(Construct):
             retention=defaults.log_retention,
             removal_policy=defaults.removal_policy,
         )
-        role = iam.Role(
+        role = role or iam.Role(
             scope,
             f"{construct_id}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -98,7 +100,7 @@ class FunctionFactory(Construct):
         )
         acknowledge(
             observability,
-            f"AwsSolutions-IAM5[Resource::<{_logical_path(log_group)}>:log-stream:*]",
+            f"AwsSolutions-IAM5[Resource::{logical_arn(log_group)}:log-stream:*]",
             "Log streams are created at run time inside this function's own log group.",
         )
         function = lambda_.Function(
@@ -135,12 +137,6 @@ class FunctionFactory(Construct):
                 "the wildcard covers only the variants of that single KMS operation.",
             )
         return function
-
-
-def _logical_path(log_group: logs.LogGroup) -> str:
-    cfn = log_group.node.default_child
-    assert isinstance(cfn, logs.CfnLogGroup)
-    return f"{cfn.stack.resolve(cfn.logical_id)}.Arn"
 
 
 def powertools_layer_arn(architecture: str, version: str) -> str:

@@ -1,0 +1,139 @@
+"""Bedrock access: IAM scoped to the configured models, and the guardrail attached to chat calls.
+
+Nothing here grants `bedrock:*` or any model on `*`: each statement names the exact
+foundation-model and inference-profile ARNs from the deployment settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aws_cdk import Stack
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from stacks.config import INFERENCE_PROFILE_REGIONS, DeploymentConfig
+
+CHAT_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+_CONTENT_FILTERS = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT")
+_MASKED_PII = ("EMAIL", "PHONE", "NAME", "ADDRESS", "IP_ADDRESS")
+_BLOCKED_PII = ("US_SOCIAL_SECURITY_NUMBER", "CREDIT_DEBIT_CARD_NUMBER", "PASSWORD", "AWS_SECRET_KEY")
+
+
+def model_arns(scope: Construct, model_ids: Iterable[str]) -> list[str]:
+    """ARNs IAM must allow to call each model id.
+
+    A cross-region inference profile (`us.`, `eu.`, `apac.` prefix) needs its profile ARN in this
+    region and the foundation model in every region the profile routes to.
+    """
+    stack = Stack.of(scope)
+    arns: list[str] = []
+    for model_id in model_ids:
+        prefix, _, base_id = model_id.partition(".")
+        if prefix in INFERENCE_PROFILE_REGIONS:
+            arns.append(
+                f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:inference-profile/{model_id}"
+            )
+            arns += [
+                f"arn:{stack.partition}:bedrock:{region}::foundation-model/{base_id}"
+                for region in INFERENCE_PROFILE_REGIONS[prefix]
+            ]
+        else:
+            arns.append(f"arn:{stack.partition}:bedrock:{stack.region}::foundation-model/{model_id}")
+    return list(dict.fromkeys(arns))
+
+
+class ModelAccess(Construct):
+    """The guardrail (when enabled) and grants for chat and embedding models."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self.guardrail: bedrock.CfnGuardrail | None = None
+        self.guardrail_version: bedrock.CfnGuardrailVersion | None = None
+        if config.guardrail_enabled:
+            self.guardrail = self._guardrail()
+            self.guardrail_version = bedrock.CfnGuardrailVersion(
+                self,
+                "GuardrailVersion",
+                guardrail_identifier=self.guardrail.attr_guardrail_id,
+                description="Pinned version used by the chat functions",
+            )
+
+    def grant_chat(self, principal: iam.IGrantable) -> None:
+        principal.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="InvokeConfiguredChatModels",
+                actions=list(CHAT_ACTIONS),
+                resources=model_arns(self, self._config.chat_model_ids),
+            )
+        )
+        if self.guardrail is not None:
+            principal.grant_principal.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="ApplyChatGuardrail",
+                    actions=["bedrock:ApplyGuardrail"],
+                    resources=[self.guardrail.attr_guardrail_arn],
+                )
+            )
+
+    def grant_embeddings(self, principal: iam.IGrantable) -> None:
+        principal.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="InvokeEmbeddingModel",
+                actions=["bedrock:InvokeModel"],
+                resources=model_arns(self, [self._config.embedding_model_id]),
+            )
+        )
+
+    def environment(self) -> dict[str, str]:
+        if self.guardrail is None or self.guardrail_version is None:
+            return {}
+        return {
+            "BEDROCK_GUARDRAIL_ID": self.guardrail.attr_guardrail_id,
+            "BEDROCK_GUARDRAIL_VERSION": self.guardrail_version.attr_version,
+        }
+
+    def _guardrail(self) -> bedrock.CfnGuardrail:
+        config = self._config
+        filters = [
+            bedrock.CfnGuardrail.ContentFilterConfigProperty(
+                type=name, input_strength="HIGH", output_strength="HIGH"
+            )
+            for name in _CONTENT_FILTERS
+        ]
+        # Prompt attacks only exist in user input; the output strength must be NONE.
+        filters.append(
+            bedrock.CfnGuardrail.ContentFilterConfigProperty(
+                type="PROMPT_ATTACK", input_strength="HIGH", output_strength="NONE"
+            )
+        )
+        pii = [
+            bedrock.CfnGuardrail.PiiEntityConfigProperty(type=name, action="ANONYMIZE")
+            for name in _MASKED_PII
+        ] + [bedrock.CfnGuardrail.PiiEntityConfigProperty(type=name, action="BLOCK") for name in _BLOCKED_PII]
+        topics = [
+            bedrock.CfnGuardrail.TopicConfigProperty(
+                name=topic.name,
+                definition=topic.definition,
+                examples=list(topic.examples) or None,
+                type="DENY",
+            )
+            for topic in config.denied_topics
+        ]
+        return bedrock.CfnGuardrail(
+            self,
+            "Guardrail",
+            name=f"{config.app_name}-{config.stage}",
+            description="Content, prompt-attack, PII and topic policy for chat answers",
+            blocked_input_messaging="Sorry, I can't help with that request.",
+            blocked_outputs_messaging="Sorry, I can't provide that answer.",
+            content_policy_config=bedrock.CfnGuardrail.ContentPolicyConfigProperty(filters_config=filters),
+            sensitive_information_policy_config=bedrock.CfnGuardrail.SensitiveInformationPolicyConfigProperty(
+                pii_entities_config=pii
+            ),
+            topic_policy_config=bedrock.CfnGuardrail.TopicPolicyConfigProperty(topics_config=topics)
+            if topics
+            else None,
+        )
