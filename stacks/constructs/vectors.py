@@ -119,8 +119,10 @@ class VectorStore(Construct):
                 "OPENSEARCH_INDEX": config.opensearch_index,
             }
         assert self.vector_bucket is not None
+        # The ARN is arn:...:bucket/<name>; CloudFormation returns no name attribute.
+        bucket_name = Fn.select(1, Fn.split("/", self.vector_bucket.attr_vector_bucket_arn))
         return {
-            "S3VECTORS_BUCKET": self.vector_bucket.attr_vector_bucket_name,
+            "S3VECTORS_BUCKET": bucket_name,
             "S3VECTORS_INDEX": config.s3vectors_index,
         }
 
