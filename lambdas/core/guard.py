@@ -108,7 +108,7 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 _TAG_BLOCK = range(0xE0000, 0xE0080)
 _HOMOGLYPHS = str.maketrans(
     # Cyrillic, then Greek letters that look like Latin ones.
-    "аеорсухіјѕԁһАВЕКМНОРСТХІЈЅκνοαεΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",  # noqa: RUF001 - the look-alikes
+    "аеорсухіјѕԁһАВЕКМНОРСТХІЈЅκνοαεΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
     "aeopcyxijsdhABEKMHOPCTXIJSkvoaeABEHIKMNOPTXYZ",
 )
 _LEET = str.maketrans("01345789@$!|", "oieastbgasil")
@@ -186,37 +186,28 @@ class LeakDetector:
 
 
 class StreamingLeakFilter:
-    """Releases streamed text only once it cannot be the start of a system-prompt leak.
+    """Passes streamed text on until it completes a verbatim run of the system prompt.
 
-    The last `window` characters are held back until more text (or the end) shows that
-    they do not continue into a verbatim run of the system prompt.
+    Text is not held back (the answer streams at the model's pace), so at most `window - 1`
+    characters of a run can reach the client before the run is recognised, too few to
+    disclose the prompt; the delta that completes it is withheld and the stream stops.
     """
 
     def __init__(self, detector: LeakDetector) -> None:
         self._detector = detector
         self._text = ""
-        self._released = 0
         self.leaked = False
 
     def feed(self, delta: str) -> str:
-        """Add a delta; return the text now safe to send ('' once a leak was found)."""
+        """Add a delta; return it when safe to send, '' once a leak was found."""
         if self.leaked:
             return ""
-        self._text += delta
-        recent = self._text[max(0, self._released - self._detector.window) :]
+        recent = self._text[-self._detector.window :] + delta
         if self._detector.leaks(recent):
             self.leaked = True
             return ""
-        safe_end = max(self._released, len(self._text) - self._detector.window)
-        return self._release(safe_end)
-
-    def finish(self) -> str:
-        """The held-back tail, once the stream has ended without a leak."""
-        return "" if self.leaked else self._release(len(self._text))
-
-    def _release(self, end: int) -> str:
-        released, self._released = self._text[self._released : end], end
-        return released
+        self._text += delta
+        return delta
 
 
 def _first_attack(text: str) -> str:

@@ -98,18 +98,17 @@ def test_leak_detector_accepts_an_ordinary_answer_with_citations():
     assert not LeakDetector(SYSTEM_PROMPT).leaks("Lambda bills per request and duration [1][2].")
 
 
-def test_streaming_filter_releases_ordinary_text_completely():
+def test_streaming_filter_passes_ordinary_text_delta_by_delta():
     stream = StreamingLeakFilter(LeakDetector(SYSTEM_PROMPT))
     deltas = ["Lambda ", "bills per ", "request and ", "duration [1]."]
-    released = "".join(stream.feed(d) for d in deltas) + stream.finish()
-    assert released == "".join(deltas)
+    assert [stream.feed(d) for d in deltas] == deltas
     assert not stream.leaked
 
 
-def test_streaming_filter_stops_before_a_leak_reaches_the_client():
+def test_streaming_filter_stops_before_a_full_run_of_the_system_prompt_reaches_the_client():
     stream = StreamingLeakFilter(LeakDetector(SYSTEM_PROMPT))
     words = f"Here you go: {SYSTEM_PROMPT}".split(" ")
-    released = "".join(stream.feed(word + " ") for word in words) + stream.finish()
+    released = "".join(stream.feed(word + " ") for word in words)
     assert stream.leaked
-    assert not LeakDetector(SYSTEM_PROMPT, window=40).leaks(released)
-    assert len(released) < 60
+    assert not LeakDetector(SYSTEM_PROMPT).leaks(released)
+    assert len(released) < len("Here you go: ") + 40
