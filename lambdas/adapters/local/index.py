@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (owner, document_id);
+CREATE INDEX IF NOT EXISTS chunks_by_id ON chunks (owner, chunk_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2');
 """
 _COLUMNS = "c.owner, c.document_id, c.chunk_id, c.title, c.heading_path, c.text, c.start, c.end"
@@ -128,6 +129,17 @@ class SqliteChunkIndex:
             ).fetchall()
         by_id = {row[0]: _chunk(row[1:]) for row in rows}
         return [ScoredChunk(by_id[row_ids[i]], float(scores[i])) for i in best]
+
+    def get_chunks(self, owner: str, chunk_ids: Sequence[str]) -> list[Chunk]:
+        if not chunk_ids:
+            return []
+        placeholders = ",".join("?" * len(chunk_ids))
+        with self._lock:
+            rows = self._connection.execute(
+                f"SELECT {_COLUMNS} FROM chunks c WHERE c.owner = ? AND c.chunk_id IN ({placeholders})",  # noqa: S608
+                (owner, *chunk_ids),
+            ).fetchall()
+        return [_chunk(row) for row in rows]
 
     def close(self) -> None:
         with self._lock:

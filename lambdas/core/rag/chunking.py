@@ -68,7 +68,7 @@ def chunk_text(text: str, *, document_id: str, owner: str, title: str, config: C
         spans = _structured_spans(text, sections, config)
     return [
         Chunk(
-            chunk_id=f"{document_id}:{index:05d}",
+            chunk_id=chunk_id(document_id, index),
             document_id=document_id,
             owner=owner,
             title=title,
@@ -79,6 +79,16 @@ def chunk_text(text: str, *, document_id: str, owner: str, title: str, config: C
         )
         for index, (start, end, path) in enumerate(spans)
     ]
+
+
+def chunk_id(document_id: str, ordinal: int) -> str:
+    """The id of a document's `ordinal`-th chunk: stable across re-ingestion, and
+    neighbours are found by arithmetic."""
+    return f"{document_id}:{ordinal:05d}"
+
+
+def chunk_ordinal(chunk_id: str) -> int:
+    return int(chunk_id.rsplit(":", 1)[1])
 
 
 def contextual_text(chunk: Chunk) -> str:
@@ -137,21 +147,30 @@ def _structured_spans(
                 window = (window[0], p_end, window[2])
                 previous_section = section
                 continue
+            if p_end - p_start > config.max_chars:
+                # One paragraph too long for a window: cut it, then start afresh after it.
+                # Headings waiting for their content lead into the first piece.
+                lead_in = window and window[2].contains(section) and _only_headings(text, *window[:2])
+                cut_from = window[0] if window and lead_in else p_start
+                if window and not lead_in:
+                    spans.append((window[0], window[1], window[2].heading_path))
+                pieces = _windows(text, cut_from, p_end, config, snap=True)
+                spans.extend((start, end, section.heading_path) for start, end in pieces)
+                window, previous_section = None, section
+                continue
             if window:
                 spans.append((window[0], window[1], window[2].heading_path))
             continues_section = section is previous_section and spans
             previous_section = section
-            if p_end - p_start > config.max_chars:
-                # One paragraph too long for a window: cut it, then start afresh after it.
-                pieces = _windows(text, p_start, p_end, config, snap=True)
-                spans.extend((start, end, section.heading_path) for start, end in pieces)
-                window = None
-                continue
             start = _overlap_start(text, spans[-1][:2], p_start, config) if continues_section else p_start
             window = (start, p_end, section)
     if window:
         spans.append((window[0], window[1], window[2].heading_path))
     return spans
+
+
+def _only_headings(text: str, start: int, end: int) -> bool:
+    return all(_HEADING.fullmatch(line) for line in text[start:end].splitlines() if line.strip())
 
 
 def _overlap_start(text: str, previous: tuple[int, int], p_start: int, config: ChunkingConfig) -> int:

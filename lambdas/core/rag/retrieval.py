@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lambdas.core.models import Chunk, Passage, ScoredChunk
-from lambdas.core.ports import ChunkIndex, Embedder
-from lambdas.core.rag.chunking import ChunkingConfig, chunk_text, contextual_text
+from lambdas.core.ports import ChunkIndex, ChunkLookup, Embedder
+from lambdas.core.rag.chunking import ChunkingConfig, chunk_id, chunk_ordinal, chunk_text, contextual_text
 from lambdas.core.rag.fusion import RRF_K, reciprocal_rank_fusion
+from lambdas.core.rag.text import keyword_query
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,10 @@ class RetrievalConfig:
     """How deep each search looks before fusion; deeper lets a chunk ranked modestly by
     both searches rise above one ranked highly by only one."""
     rrf_k: int = RRF_K
+    passage_chars: int = 1200
+    """A hit is widened with its neighbouring chunks up to this many characters (0: never)."""
+    neighbour_radius: int = 2
+    """At most this many chunks are added on each side of a hit."""
     embedding_batch_size: int = 32
 
 
@@ -30,7 +35,13 @@ DEFAULT_CONFIG = RetrievalConfig()
 
 
 class HybridRetriever:
-    """Implements the Retriever port. Without an embedder it is keyword-only (BM25)."""
+    """Implements the Retriever port. Without an embedder it is keyword-only (BM25).
+
+    Chunks are small so that each search matches them precisely; the passage handed to
+    the model is the hit widened with its neighbours (when the index can look chunks up),
+    because the sentence that answers a question often sits just before or after the one
+    that matched it. Passages never repeat text an earlier passage already holds.
+    """
 
     def __init__(
         self, embedder: Embedder | None, index: ChunkIndex, *, config: RetrievalConfig = DEFAULT_CONFIG
@@ -50,11 +61,37 @@ class HybridRetriever:
         if not query:
             return []
         depth = max(self._config.candidates, limit)
-        rankings = [self._index.keyword_search(owner, query, depth)]
+        rankings = [self._index.keyword_search(owner, keyword_query(query), depth)]
         if self._embedder is not None:
             rankings.append(self._index.vector_search(owner, self._embedder.embed_query(query), depth))
         fused = reciprocal_rank_fusion(rankings, k=self._config.rrf_k)
-        return [_passage(scored) for scored in fused[:limit]]
+        if self._config.passage_chars <= 0 or not isinstance(self._index, ChunkLookup):
+            return [_passage(hit, [hit.chunk]) for hit in fused[:limit]]
+        return self._widened(owner, fused, limit, self._index)
+
+    def _widened(
+        self, owner: str, fused: Sequence[ScoredChunk], limit: int, lookup: ChunkLookup
+    ) -> list[Passage]:
+        radius = self._config.neighbour_radius
+        # Fetch the neighbours of every hit likely to be used in one round trip; a hit
+        # further down (when earlier ones were merged away) is used unwidened.
+        wanted = {
+            chunk_id(hit.chunk.document_id, ordinal)
+            for hit in fused[: limit * 2]
+            for ordinal in _around(chunk_ordinal(hit.chunk.chunk_id), radius)
+        }
+        known = {chunk.chunk_id: chunk for chunk in lookup.get_chunks(owner, sorted(wanted))}
+        passages: list[Passage] = []
+        taken: set[str] = set()
+        for hit in fused:
+            if len(passages) == limit:
+                break
+            if hit.chunk.chunk_id in taken:
+                continue
+            group = _widen(hit.chunk, known, taken, self._config.passage_chars, radius)
+            taken.update(chunk.chunk_id for chunk in group)
+            passages.append(_passage(hit, group))
+        return passages
 
 
 def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], *, batch_size: int) -> list[list[float]]:
@@ -87,13 +124,61 @@ def index_document(
     return chunks
 
 
-def _passage(scored: ScoredChunk) -> Passage:
-    chunk = scored.chunk
+def _around(ordinal: int, radius: int) -> range:
+    return range(max(0, ordinal - radius), ordinal + radius + 1)
+
+
+def _widen(hit: Chunk, known: dict[str, Chunk], taken: set[str], budget: int, radius: int) -> list[Chunk]:
+    """`hit` plus adjacent chunks of its document, next side first, while the span fits
+    `budget` characters and the neighbour is not already in another passage."""
+    group = [hit]
+    first = last = chunk_ordinal(hit.chunk_id)
+    growing = True
+    while growing:
+        growing = False
+        for ordinal, at_end in ((last + 1, True), (first - 1, False)):
+            neighbour = known.get(chunk_id(hit.document_id, ordinal))
+            if (
+                neighbour is None
+                or neighbour.chunk_id in taken
+                or abs(ordinal - chunk_ordinal(hit.chunk_id)) > radius
+            ):
+                continue
+            start = min(group[0].start, neighbour.start)
+            end = max(group[-1].end, neighbour.end)
+            if end - start > budget:
+                continue
+            if at_end:
+                group.append(neighbour)
+                last = ordinal
+            else:
+                group.insert(0, neighbour)
+                first = ordinal
+            growing = True
+    return group
+
+
+def _joined_text(group: Sequence[Chunk]) -> str:
+    """The text the chunks cover, each overlap kept once; a gap between chunks (blank
+    lines only) becomes a paragraph break."""
+    text = group[0].text
+    end = group[0].end
+    for chunk in group[1:]:
+        if chunk.start >= end:
+            text += "\n\n" + chunk.text
+        elif chunk.end > end:
+            text += chunk.text[end - chunk.start :]
+        end = max(end, chunk.end)
+    return text
+
+
+def _passage(hit: ScoredChunk, group: Sequence[Chunk]) -> Passage:
+    chunk = hit.chunk
     return Passage(
         document_id=chunk.document_id,
         title=chunk.title,
-        text=chunk.text,
-        score=scored.score,
+        text=_joined_text(group),
+        score=hit.score,
         heading=" > ".join(chunk.heading_path),
         chunk_id=chunk.chunk_id,
     )
