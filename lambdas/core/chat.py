@@ -1,7 +1,9 @@
-"""Answer one chat turn: history -> retrieval -> prompt within budget -> model -> citations, cost -> store."""
+"""Answer one chat turn: limits -> history -> retrieval -> injection guard -> prompt within budget
+-> model -> output check -> citations, cost -> store."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -9,21 +11,39 @@ from lambdas.core.budget import estimate_usage, plan_context
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.citations import citations_for
 from lambdas.core.errors import InvalidRequest, NotFound
+from lambdas.core.guard import (
+    INPUT_REFUSAL,
+    OUTPUT_REFUSAL,
+    LeakDetector,
+    StreamingLeakFilter,
+    Verdict,
+    check_input,
+    sanitise_passages,
+)
 from lambdas.core.models import (
     ChatCommand,
     ChatResult,
+    LimitStatus,
     Message,
     ModelInfo,
     ModelRequest,
+    Passage,
     PromptMessage,
+    StreamEnd,
     TextDelta,
     Usage,
 )
-from lambdas.core.ports import Clock, ConversationStore, IdGenerator, LanguageModel, Retriever
+from lambdas.core.ports import Clock, ConversationStore, IdGenerator, LanguageModel, RateLimiter, Retriever
 from lambdas.core.pricing import cost_usd
 from lambdas.core.prompts import PASSAGE_OVERHEAD_TOKENS, SYSTEM_PROMPT, render_user_turn
 
+logger = logging.getLogger(__name__)
 TITLE_CHARS = 60
+GUARDRAIL_INTERVENED = "guardrail_intervened"
+GUARDRAIL_REFUSAL = (
+    "I can't help with that: this service's content policy does not allow it. "
+    "Please rephrase your question or ask about something else."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +52,8 @@ class ChatSettings:
     history_messages: int = 40
     """How many recent messages are loaded before budgeting trims them to the window."""
     top_k: int = 5
+    fallback_model: ModelInfo | None = None
+    """Prices an answer the resilient model wrapper got from its fallback model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +65,7 @@ class _PreparedTurn:
     request: ModelRequest
     started_ms: float
     question: Message
+    verdict: Verdict
 
 
 class ChatService:
@@ -56,6 +79,7 @@ class ChatService:
         ids: IdGenerator,
         retriever: Retriever | None = None,
         settings: ChatSettings | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
@@ -64,31 +88,79 @@ class ChatService:
         self._ids = ids
         self._retriever = retriever
         self._settings = settings or ChatSettings()
+        self._rate_limiter = rate_limiter
+        self._leaks = LeakDetector(SYSTEM_PROMPT)
 
     def answer(self, command: ChatCommand) -> ChatResult:
         turn = self._prepare(command)
+        if turn.verdict.blocked:
+            return self._finish(turn, INPUT_REFUSAL, None, blocked=turn.verdict.reason)
         response = self._model.complete(turn.request)
-        return self._finish(turn, response.text, response.usage, complete=True)
+        if response.stop_reason == GUARDRAIL_INTERVENED:
+            # The guardrail's own blocked message is the operator's wording: keep it when present.
+            refusal = response.text.strip() or GUARDRAIL_REFUSAL
+            return self._finish(
+                turn, refusal, response.usage, model_id=response.model_id, blocked="guardrail"
+            )
+        if self._leaks.leaks(response.text):
+            return self._finish(
+                turn, OUTPUT_REFUSAL, response.usage, model_id=response.model_id, blocked="system_prompt_leak"
+            )
+        return self._finish(turn, response.text, response.usage, model_id=response.model_id)
 
     def stream(self, command: ChatCommand) -> Iterator[TextDelta | ChatResult]:
-        """Yield answer deltas, then the stored ChatResult. If the model fails or the
-        consumer stops early, the partial answer is stored marked incomplete."""
+        """Yield answer deltas, then the stored ChatResult, whose answer is the deltas joined.
+
+        If the model fails or the consumer stops early, the partial answer is stored marked
+        incomplete. A guardrail intervention or a system-prompt leak ends the stream cleanly
+        with a refusal and `blocked` set.
+        """
         turn = self._prepare(command)
+        if turn.verdict.blocked:
+            yield TextDelta(INPUT_REFUSAL)
+            yield self._finish(turn, INPUT_REFUSAL, None, blocked=turn.verdict.reason)
+            return
         parts: list[str] = []
-        usage: Usage | None = None
+        end = StreamEnd(usage=None)
+        leak_filter = StreamingLeakFilter(self._leaks)
         finished = False
+        events = self._model.stream(turn.request)
         try:
-            for event in self._model.stream(turn.request):
-                if isinstance(event, TextDelta):
-                    parts.append(event.text)
-                    yield event
-                else:
-                    usage = event.usage
+            for event in events:
+                if isinstance(event, StreamEnd):
+                    end = event
+                    continue
+                safe = leak_filter.feed(event.text)
+                if leak_filter.leaked:
+                    break
+                if safe:
+                    parts.append(safe)
+                    yield TextDelta(safe)
             finished = True
         finally:
+            _close(events)
             if not finished:
                 self._finish(turn, "".join(parts), None, complete=False)
-        yield self._finish(turn, "".join(parts), usage, complete=True)
+        refusal, blocked = self._stream_refusal(end, leak_filter, bool(parts))
+        if refusal:
+            parts.append(refusal)
+            yield TextDelta(refusal)
+        yield self._finish(turn, "".join(parts), end.usage, model_id=end.model_id, blocked=blocked)
+
+    @staticmethod
+    def _stream_refusal(end: StreamEnd, leak_filter: StreamingLeakFilter, sent_text: bool) -> tuple[str, str]:
+        """The refusal to append and the block reason, or ('', '') for a normal ending.
+        A guardrail's streamed text is its own refusal; ours is added only when it sent none."""
+        separator = "\n\n" if sent_text else ""
+        if leak_filter.leaked:
+            return separator + OUTPUT_REFUSAL, "system_prompt_leak"
+        if end.stop_reason == GUARDRAIL_INTERVENED:
+            return ("" if sent_text else GUARDRAIL_REFUSAL), "guardrail"
+        return "", ""
+
+    def limits(self, owner: str) -> LimitStatus | None:
+        """The owner's limits and remaining daily budget; None when no limits are configured."""
+        return self._rate_limiter.status(owner) if self._rate_limiter else None
 
     def _prepare(self, command: ChatCommand) -> _PreparedTurn:
         started_ms = self._clock.monotonic_ms()
@@ -98,6 +170,8 @@ class ChatService:
             raise InvalidRequest(
                 f"max_tokens must be at most {model.max_output_tokens} for {model.id}", field="max_tokens"
             )
+        if self._rate_limiter:
+            self._rate_limiter.admit(command.owner)
 
         history: list[PromptMessage] = []
         if command.conversation_id is None:
@@ -111,11 +185,13 @@ class ChatService:
             )
             history = _complete_turns(recent)
 
-        passages = (
-            tuple(self._retriever.retrieve(command.owner, command.message, self._settings.top_k))
-            if self._retriever
-            else ()
-        )
+        verdict = check_input(command.message)
+        passages: tuple[Passage, ...] = ()
+        if self._retriever and not verdict.blocked:
+            retrieved = self._retriever.retrieve(command.owner, command.message, self._settings.top_k)
+            passages, redacted = sanitise_passages(retrieved)
+            if redacted:
+                logger.warning("instruction-like text removed from %d retrieved passages", redacted)
         plan = plan_context(
             context_window=model.context_window,
             reserved_output_tokens=max_tokens,
@@ -142,14 +218,27 @@ class ChatService:
             content=command.message,
             created_at=self._clock.now_iso(),
         )
-        return _PreparedTurn(command, conversation_id, is_new, model, request, started_ms, question)
+        return _PreparedTurn(command, conversation_id, is_new, model, request, started_ms, question, verdict)
 
-    def _finish(self, turn: _PreparedTurn, text: str, usage: Usage | None, *, complete: bool) -> ChatResult:
+    def _finish(
+        self,
+        turn: _PreparedTurn,
+        text: str,
+        usage: Usage | None,
+        *,
+        complete: bool = True,
+        model_id: str = "",
+        blocked: str = "",
+    ) -> ChatResult:
+        """Store the turn and count its tokens. `blocked` is the reason a refusal replaced the answer."""
         request = turn.request
-        if usage is None:
+        model = self._model_used(turn, model_id)
+        if turn.verdict.blocked:
+            usage = Usage(input_tokens=0, output_tokens=0)  # the model was never called
+        elif usage is None:
             usage = estimate_usage([request.system, *(m.content for m in request.messages)], text)
-        cost = cost_usd(turn.model, usage)
-        citations = citations_for(text, request.passages)
+        cost = cost_usd(model, usage)
+        citations = () if blocked else citations_for(text, request.passages)
         latency_ms = round(self._clock.monotonic_ms() - turn.started_ms)
         answer = Message(
             id=self._ids.new_id(),
@@ -157,7 +246,7 @@ class ChatService:
             role="assistant",
             content=text,
             created_at=self._clock.now_iso(),
-            model=turn.model.id,
+            model=model.id,
             usage=usage,
             cost_usd=cost,
             latency_ms=latency_ms,
@@ -171,16 +260,33 @@ class ChatService:
             answer,
             title_if_new=_title(turn.command.message),
         )
+        if self._rate_limiter and not turn.verdict.blocked:
+            self._rate_limiter.charge(turn.command.owner, usage.input_tokens + usage.output_tokens)
         return ChatResult(
             conversation_id=turn.conversation_id,
             message_id=answer.id,
             answer=text,
-            model=turn.model.id,
+            model=model.id,
             usage=usage,
             cost_usd=cost,
             latency_ms=latency_ms,
             citations=citations,
+            blocked=bool(blocked),
+            reason=blocked,
         )
+
+    def _model_used(self, turn: _PreparedTurn, model_id: str) -> ModelInfo:
+        fallback = self._settings.fallback_model
+        if fallback is not None and model_id == fallback.id:
+            return fallback
+        return turn.model
+
+
+def _close(events: Iterator[object]) -> None:
+    """Close a model stream now, so a stream abandoned after a leak releases its connection."""
+    close = getattr(events, "close", None)
+    if callable(close):
+        close()
 
 
 def _complete_turns(messages: list[Message]) -> list[PromptMessage]:

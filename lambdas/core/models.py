@@ -94,6 +94,8 @@ class StreamEnd:
 
     usage: Usage | None
     stop_reason: str = "end_turn"
+    model_id: str = ""
+    """The model that produced the stream, when a fallback answered in place of the requested one."""
 
 
 StreamEvent = TextDelta | StreamEnd
@@ -147,6 +149,11 @@ class ChatResult:
     cost_usd: float
     latency_ms: int
     citations: tuple[Citation, ...] = field(default_factory=tuple)
+    blocked: bool = False
+    """True when the input guard, the output check or a guardrail stopped the turn: `answer`
+    is then a refusal."""
+    reason: str = ""
+    """Why the turn was blocked, e.g. `prompt_injection:instruction_override` or `guardrail`."""
 
 
 DocumentStatus = Literal["PENDING", "PROCESSING", "READY", "FAILED"]
@@ -186,3 +193,16 @@ class Chunk:
 class ScoredChunk:
     chunk: Chunk
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class LimitStatus:
+    """A user's limits and what is left of today's token budget. None means "no limit"."""
+
+    requests_per_minute: int | None
+    tokens_per_minute: int | None
+    daily_tokens: int | None
+    daily_tokens_used: int
+    daily_tokens_remaining: int | None
+    resets_at: str
+    """When the daily budget renews (ISO 8601, UTC midnight)."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from lambdas.core.models import (
     Chunk,
     Conversation,
     Document,
     DocumentStatus,
+    LimitStatus,
     Message,
     ModelRequest,
     ModelResponse,
@@ -98,6 +99,16 @@ class ChunkIndex(Protocol):
     def keyword_search(self, owner: str, query: str, k: int) -> list[ScoredChunk]: ...
 
     def vector_search(self, owner: str, vector: Sequence[float], k: int) -> list[ScoredChunk]: ...
+
+
+@runtime_checkable
+class ChunkLookup(Protocol):
+    """Optional capability of a ChunkIndex: fetch chunks by id, so retrieval can widen a
+    hit with its neighbours (ids follow `lambdas.core.rag.chunking.chunk_id`)."""
+
+    def get_chunks(self, owner: str, chunk_ids: Sequence[str]) -> list[Chunk]:
+        """The owner's chunks among `chunk_ids`, in any order; unknown ids are skipped."""
+        ...
 
 
 class DocumentStore(Protocol):
@@ -188,3 +199,17 @@ class UsageStore(Protocol):
     ) -> None:
         """Add one embedding call to the owner's aggregate for that day and model."""
         ...
+
+
+class RateLimiter(Protocol):
+    """Per-user request and token limits and the daily token budget."""
+
+    def admit(self, owner: str) -> None:
+        """Take one request from the owner's allowance, or raise RateLimited."""
+        ...
+
+    def charge(self, owner: str, tokens: int) -> None:
+        """Count the tokens a finished turn used against the minute bucket and today's budget."""
+        ...
+
+    def status(self, owner: str) -> LimitStatus: ...
