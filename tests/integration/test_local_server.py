@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.sync.client import connect
 
+from tests.support.local_server import LocalServer
+
 pytestmark = pytest.mark.network
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECONDS = 90
 CHAT_FIELDS = {
     "conversation_id",
     "message_id",
@@ -32,71 +23,6 @@ CHAT_FIELDS = {
     "cost_usd",
     "latency_ms",
 }
-
-
-class LocalServer:
-    def __init__(self, *, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> None:
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        inherited = {name: value for name, value in os.environ.items() if name != "LOCAL_PERSIST"}
-        environment = {**inherited, "PORT": str(self.port), "LOCAL_STREAM_DELAY_MS": "0", **(env or {})}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "local", *extra_args],
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self._wait_until_healthy()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        request.add_header("content-type", "application/json")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                raw = response.read()
-                status = response.status
-        except urllib.error.HTTPError as error:
-            raw, status = error.read(), error.code
-        is_json = raw[:1] in (b"{", b"[")
-        return status, json.loads(raw) if is_json else raw.decode()
-
-    def stop(self) -> str:
-        """Stop as Ctrl-C would, and return what the server printed."""
-        self.process.send_signal(signal.SIGINT)
-        output, _ = self.process.communicate(timeout=30)
-        return output
-
-    def _wait_until_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.process.stdout.read() if self.process.stdout else ""
-                raise RuntimeError(f"local server exited early:\n{output}")
-            try:
-                if self.request("GET", "/v1/health")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("local server did not become healthy")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,73 @@
+// REST client for /v1. Errors come back as ApiError with the API's {code, message, field}.
+
+export class ApiError extends Error {
+  constructor(status, { code = "error", message = "Request failed", field = null } = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export class Api {
+  constructor(base, auth) {
+    this.base = base.replace(/\/$/, "");
+    this.auth = auth;
+  }
+
+  async request(method, path, body) {
+    const headers = { ...this.auth.headers() };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, { code: "network", message: "The service cannot be reached. Check your connection." });
+    }
+    if (response.status === 204) return null;
+    const payload = await response.json().catch(() => ({}));
+    if (!response.ok) throw new ApiError(response.status, payload.error ?? {});
+    return payload;
+  }
+
+  health() { return this.request("GET", "/v1/health"); }
+  models() { return this.request("GET", "/v1/models"); }
+  conversations() { return this.request("GET", "/v1/conversations"); }
+  conversation(id) { return this.request("GET", `/v1/conversations/${encodeURIComponent(id)}`); }
+  rename(id, title) { return this.request("PATCH", `/v1/conversations/${encodeURIComponent(id)}`, { title }); }
+  deleteConversation(id) { return this.request("DELETE", `/v1/conversations/${encodeURIComponent(id)}`); }
+  documents() { return this.request("GET", "/v1/documents"); }
+  createDocument(file) {
+    return this.request("POST", "/v1/documents", {
+      filename: file.name,
+      content_type: file.type || contentTypeOf(file.name),
+      size_bytes: file.size,
+    });
+  }
+  deleteDocument(id) { return this.request("DELETE", `/v1/documents/${encodeURIComponent(id)}`); }
+
+  // Sends the file where the presigned upload says: a POST form (fields) or a PUT (headers).
+  async upload(target, file) {
+    const init = target.method?.toUpperCase() === "PUT"
+      ? { method: "PUT", headers: target.headers ?? {}, body: file }
+      : { method: "POST", body: formWith(target.fields ?? {}, file) };
+    const response = await fetch(target.url, init).catch(() => null);
+    if (!response?.ok) throw new ApiError(response?.status ?? 0, { code: "upload_failed", message: `Upload of ${file.name} failed` });
+  }
+}
+
+function formWith(fields, file) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append("file", file);
+  return form;
+}
+
+const TYPES = { md: "text/markdown", markdown: "text/markdown", txt: "text/plain", html: "text/html", htm: "text/html", pdf: "application/pdf" };
+function contentTypeOf(name) {
+  return TYPES[name.split(".").pop().toLowerCase()] ?? "application/octet-stream";
+}

@@ -1,0 +1,98 @@
+// The documents panel: upload (picker or drag and drop), live ingestion status, delete.
+import { h, iconButton, toast } from "./dom.js";
+import * as format from "./format.js";
+
+const POLL_MS = 1000;
+const SETTLED = new Set(["READY", "FAILED"]);
+
+export class DocumentsPanel {
+  constructor(elements, api) {
+    this.el = elements;
+    this.api = api;
+    this.documents = [];
+    this.uploading = [];
+    this.timer = 0;
+    this.el.input.addEventListener("change", () => {
+      this.upload([...this.el.input.files]);
+      this.el.input.value = "";
+    });
+    this.#acceptDrops();
+  }
+
+  async refresh() {
+    try {
+      const { documents } = await this.api.documents();
+      this.documents = documents;
+    } catch (error) {
+      toast(`Documents: ${error.message}`, { error: true });
+    }
+    this.#render();
+    clearTimeout(this.timer);
+    if (this.documents.some((d) => !SETTLED.has(d.status))) this.timer = setTimeout(() => this.refresh(), POLL_MS);
+  }
+
+  byId(id) {
+    return this.documents.find((d) => d.id === id);
+  }
+
+  async upload(files) {
+    for (const file of files) {
+      const placeholder = { id: `uploading-${crypto.randomUUID()}`, filename: file.name, size_bytes: file.size, status: "UPLOADING" };
+      this.uploading.push(placeholder);
+      this.#render();
+      try {
+        const { upload } = await this.api.createDocument(file);
+        await this.api.upload(upload, file);
+      } catch (error) {
+        toast(error.message, { error: true });
+      } finally {
+        this.uploading = this.uploading.filter((u) => u !== placeholder);
+      }
+      await this.refresh();
+    }
+  }
+
+  async remove(document) {
+    try {
+      await this.api.deleteDocument(document.id);
+    } catch (error) {
+      toast(error.message, { error: true });
+    }
+    await this.refresh();
+  }
+
+  #render() {
+    const all = [...this.uploading, ...this.documents];
+    this.el.empty.hidden = all.length > 0;
+    this.el.count.hidden = this.documents.length === 0;
+    this.el.count.textContent = String(this.documents.length);
+    this.el.list.replaceChildren(...all.map((d) => this.#item(d)));
+  }
+
+  #item(document) {
+    const status = h("span", { class: `status status-${document.status}` }, statusLabel(document.status));
+    const meta = [status, format.bytes(document.size_bytes ?? 0)];
+    if (document.status === "READY" && document.chunk_count) meta.push(`${document.chunk_count} passages`);
+    return h("li", { class: "document", "data-status": document.status, "data-filename": document.filename },
+      h("span", { class: "document-name", title: document.filename }, document.filename),
+      h("span", { class: "document-meta" }, meta),
+      document.status === "UPLOADING" ? null : iconButton("trash", `Delete ${document.filename}`, () => this.remove(document)),
+      document.status === "FAILED" && document.reason ? h("span", { class: "document-reason" }, document.reason) : null);
+  }
+
+  #acceptDrops() {
+    const zone = this.el.dropzone;
+    const setDragging = (value) => { zone.dataset.dragging = String(value); };
+    zone.addEventListener("dragover", (event) => { event.preventDefault(); setDragging(true); });
+    zone.addEventListener("dragleave", () => setDragging(false));
+    zone.addEventListener("drop", (event) => {
+      event.preventDefault();
+      setDragging(false);
+      this.upload([...event.dataTransfer.files]);
+    });
+  }
+}
+
+function statusLabel(status) {
+  return { UPLOADING: "Uploading", PENDING: "Pending", PROCESSING: "Processing", READY: "Ready", FAILED: "Failed" }[status] ?? status;
+}

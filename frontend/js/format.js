@@ -1,0 +1,32 @@
+// How numbers are shown: tokens, money, durations, prices, dates.
+
+const integer = new Intl.NumberFormat("en-US");
+
+export function tokens(usage) {
+  if (!usage) return "";
+  const approx = usage.estimated ? "≈" : "";
+  return `${approx}${integer.format(usage.input_tokens)} in · ${approx}${integer.format(usage.output_tokens)} out`;
+}
+
+export function cost(usd) {
+  if (usd === undefined || usd === null) return "";
+  if (usd === 0) return "$0";
+  if (usd < 0.0001) return "<$0.0001";
+  return `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(3)}`;
+}
+
+export function latency(ms) {
+  if (!ms) return "";
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function pricePer1k(model) {
+  if (!model.input_per_1k_usd && !model.output_per_1k_usd) return "free";
+  return `$${model.input_per_1k_usd} / $${model.output_per_1k_usd} per 1K`;
+}
+
+export function bytes(size) {
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(0)} KB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
