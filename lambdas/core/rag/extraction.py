@@ -15,9 +15,6 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from lambdas.core.errors import InvalidRequest
 
 CONTENT_TYPES: Mapping[str, str] = {
@@ -95,6 +92,10 @@ def _decode_text(filename: str, data: bytes) -> str:
 def _pdf_text(filename: str, data: bytes) -> str:
     if _PDF_SIGNATURE not in data[:_PDF_HEADER_WINDOW]:
         raise CorruptDocument(f"{filename} is not a PDF: the PDF signature is missing")
+    # Imported here: pypdf is the heaviest import of the API handler, and only ingestion reads PDFs.
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     # pypdf logs recoverable defects at WARNING; they say nothing a user could act on.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
