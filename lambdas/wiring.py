@@ -33,10 +33,10 @@ from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_tab
 from lambdas.core.rag.chunking import chunk_text
 from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
 from lambdas.core.usage import UsageService
-from lambdas.settings import Settings
 
 if TYPE_CHECKING:
     from lambdas.adapters.websocket import ConnectionPublisher
+    from lambdas.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,9 @@ def use_services(services: Services | None) -> None:
 
 @lru_cache(maxsize=1)
 def _services_from_environment() -> Services:
+    # Imported on first use: pydantic-settings is a noticeable part of a cold start.
+    from lambdas.settings import Settings
+
     return build_services(Settings())
 
 
