@@ -22,8 +22,10 @@ from stacks.constructs.frontend import Frontend
 from stacks.constructs.functions import FunctionDefaults, FunctionFactory, log_retention
 from stacks.constructs.ingestion import Ingestion
 from stacks.constructs.models import ModelAccess
+from stacks.constructs.monitoring import MonitoredResources, Monitoring
 from stacks.constructs.nag import acknowledge
 from stacks.constructs.streaming import WebSocketChannel
+from stacks.constructs.summaries import DocumentSummaries
 from stacks.constructs.vectors import VectorAccess
 from stacks.data_stack import DataStack
 
@@ -130,6 +132,7 @@ class AppStack(Stack):
         self.rest_api = RestApi(
             self,
             "RestApi",
+            name=f"{config.deployment_name}-api",
             handler=self.api_function,
             user_pool=data.auth.user_pool,
             cors_origins=[self.frontend.url, *config.cors_allowed_origins],
@@ -205,6 +208,21 @@ class AppStack(Stack):
             log_retention=retention,
             removal_policy=removal_policy,
         )
+        self.summaries = DocumentSummaries(
+            self,
+            "Summaries",
+            model_id=config.summary_model_id,
+            ingestion=self.ingestion.state_machine,
+            documents_table=store.documents_table,
+            batch_objects_arn=documents.arn_under(BATCHES_PREFIX),
+            storage_key=keys.storage_key,
+            workflow_key=keys.workflow_key,
+            logs_key=keys.logs_key,
+            dead_letter_queue=self.ingestion.dead_letter_queue,
+            log_retention=retention,
+            removal_policy=removal_policy,
+        )
+        documents.acknowledge_prefix(self.summaries.state_machine.role, BATCHES_PREFIX)
         if vectors.collection is not None:
             index_resource = functions.function(
                 self,
@@ -226,6 +244,30 @@ class AppStack(Stack):
                 index_function=index_resource,
             )
 
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            topic_key=keys.messaging_key,
+            resources=MonitoredResources(
+                rest_api=self.rest_api.api,
+                functions={
+                    "Api": self.api_function,
+                    "Stream": self.stream_function,
+                    "WsAuthorizer": self.ws_authorizer,
+                    "IngestExtract": extract,
+                    "IngestEmbed": embed,
+                    "IngestIndex": index,
+                },
+                state_machines={
+                    "Ingestion": self.ingestion.state_machine,
+                    "Summaries": self.summaries.state_machine,
+                },
+                dead_letter_queues={"WorkflowStart": self.ingestion.dead_letter_queue},
+                model_ids=[*config.chat_model_ids, config.embedding_model_id, config.summary_model_id],
+            ),
+        )
+
         self.frontend.deploy_site(
             site_dir,
             {
@@ -244,6 +286,9 @@ class AppStack(Stack):
         )
         CfnOutput(self, "WebSocketUrl", value=self.websocket.stage.url, description="Streaming endpoint")
         CfnOutput(self, "IngestionStateMachineArn", value=self.ingestion.state_machine.state_machine_arn)
+        CfnOutput(
+            self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications"
+        )
 
 
 class DocumentObjects:
@@ -254,16 +299,22 @@ class DocumentObjects:
         self._bucket_arn = Fn.import_value(self._export)
         self._key = data.encryption.storage_key
 
+    def arn_under(self, prefix: str) -> str:
+        return f"{self._bucket_arn}/{prefix}*"
+
     def allow(self, function: lambda_.Function, prefix: str, *actions: str) -> None:
         function.add_to_role_policy(
-            iam.PolicyStatement(actions=list(actions), resources=[f"{self._bucket_arn}/{prefix}*"])
+            iam.PolicyStatement(actions=list(actions), resources=[self.arn_under(prefix)])
         )
         if "s3:PutObject" in actions:
             self._key.grant_encrypt_decrypt(function)
         else:
             self._key.grant_decrypt(function)
+        self.acknowledge_prefix(_role(function), prefix)
+
+    def acknowledge_prefix(self, role: iam.IRole, prefix: str) -> None:
         acknowledge(
-            _role(function),
+            role,
             f"AwsSolutions-IAM5[Resource::{self._export}/{prefix}*]",
             f"Object keys under {prefix} are created at run time (owner and document ids); the grant "
             "names the exact S3 actions and only this prefix.",

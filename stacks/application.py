@@ -11,6 +11,7 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.app_stack import AppStack
 from stacks.config import DeploymentConfig
 from stacks.constructs.functions import PYTHON_VERSION
+from stacks.constructs.monitoring import DEPLOYMENT_TAG
 from stacks.data_stack import DataStack
 from tools.build_lambda_asset import REPO_ROOT, build_asset
 
@@ -43,6 +44,8 @@ def build_application(app: cdk.App, config: DeploymentConfig, *, code_dir: Path 
     for stack in (data, application):
         cdk.Tags.of(stack).add("application", config.app_name)
         cdk.Tags.of(stack).add("stage", config.stage)
+        # One value per deployment: the monthly budget filters costs on it.
+        cdk.Tags.of(stack).add(DEPLOYMENT_TAG, config.deployment_name)
         for key, value in config.extra_tags.items():
             cdk.Tags.of(stack).add(key, value)
     return Application(data=data, app=application)

@@ -80,6 +80,7 @@ class DeploymentConfig:
     oidc_providers: tuple[OidcProvider, ...] = ()
     saml_providers: tuple[SamlProvider, ...] = ()
     alarm_email: str | None = None
+    monthly_budget_usd: float | None = None
     api_rate_limit_rps: int = 20
     api_burst_limit: int = 40
     waf_requests_per_5_minutes: int = 1000
@@ -98,12 +99,22 @@ class DeploymentConfig:
             raise ValueError("embeddingDimensions must be 256, 512 or 1024 (Titan Text Embeddings v2)")
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(f"logRetentionDays must be one of {sorted(LOG_RETENTION_DAYS)}")
+        if self.monthly_budget_usd is not None and self.monthly_budget_usd <= 0:
+            raise ValueError("monthlyBudgetUsd must be a positive amount of US dollars")
+        if not self.summary_model_id.startswith("amazon.nova-"):
+            # The summary workflow sends the Nova messages body straight from Step Functions.
+            raise ValueError("summaryModelId must be an Amazon Nova model id, e.g. amazon.nova-lite-v1:0")
         if self.stage == "prod" and "*" in self.cors_allowed_origins:
             raise ValueError("a prod deployment must name its CORS origins; '*' is for dev only")
 
     @property
     def is_prod(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def deployment_name(self) -> str:
+        """Names this deployment in tags, the budget's cost filter and shared resource names."""
+        return f"{self.app_name}-{self.stage}"
 
     @property
     def chat_model_ids(self) -> tuple[str, ...]:
@@ -151,6 +162,7 @@ _CONTEXT_KEYS: Mapping[str, str] = {
     "oidc_providers": "oidcProviders",
     "saml_providers": "samlProviders",
     "alarm_email": "alarmEmail",
+    "monthly_budget_usd": "monthlyBudgetUsd",
     "api_rate_limit_rps": "apiRateLimitRps",
     "api_burst_limit": "apiBurstLimit",
     "waf_requests_per_5_minutes": "wafRequestsPer5Minutes",
@@ -200,6 +212,10 @@ def _integer(_name: str, value: Any) -> int:
     return int(value)
 
 
+def _amount(_name: str, value: Any) -> float:
+    return float(value)
+
+
 def _tags(_name: str, value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(value).items()}
 
@@ -212,6 +228,7 @@ _CONVERTERS: Mapping[str, Callable[[str, Any], Any]] = {
     "api_rate_limit_rps": _integer,
     "api_burst_limit": _integer,
     "waf_requests_per_5_minutes": _integer,
+    "monthly_budget_usd": _amount,
     "extra_model_ids": _string_list,
     "cors_allowed_origins": _string_list,
     "allowed_email_domains": _string_list,

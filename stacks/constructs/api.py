@@ -27,6 +27,7 @@ class RestApi(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        name: str,
         handler: lambda_.IFunction,
         user_pool: cognito.IUserPool,
         cors_origins: Sequence[str],
@@ -41,6 +42,8 @@ class RestApi(Construct):
         self.api = apigw.RestApi(
             self,
             "Api",
+            # The API's metrics are keyed by this name: unique per deployment in an account.
+            rest_api_name=name,
             description="Chat and document API",
             cloud_watch_role=True,
             endpoint_types=[apigw.EndpointType.REGIONAL],

@@ -49,8 +49,8 @@ class Encryption(Construct):
                 },
             )
         )
-        # CloudWatch alarms and EventBridge publish to the encrypted topic and queues.
-        for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
+        # CloudWatch alarms, AWS Budgets and EventBridge publish to the encrypted topic and queues.
+        for service in ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "events.amazonaws.com"):
             self.messaging_key.add_to_resource_policy(
                 iam.PolicyStatement(
                     principals=[iam.ServicePrincipal(service)],

@@ -28,6 +28,7 @@ from stacks.constructs.nag import acknowledge, logical_arn
 
 THROTTLED_ERROR = "ModelThrottled"
 EMBED_CONCURRENCY = 4
+FAILURE_REASON = "ingestion failed ({}); try uploading the file again"
 
 
 class Ingestion(Construct):
@@ -108,10 +109,14 @@ class Ingestion(Construct):
                 sfn.JsonPath.format("{}", sfn.JsonPath.string_at("$.indexed.chunk_count"))
             ),
         )
+        # The error name only: a task's Cause carries its stack trace, which stays in the execution
+        # history for operators and is never shown to the document's owner.
         failed = self._set_status(
             "MarkFailed",
             "FAILED",
-            reason=tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at("$.error.Cause")),
+            reason=tasks.DynamoAttributeValue.from_string(
+                sfn.JsonPath.format(FAILURE_REASON, sfn.JsonPath.string_at("$.error.Error"))
+            ),
         ).next(sfn.Fail(self, "Failed", cause_path="$.error.Cause", error_path="$.error.Error"))
         for step in (processing, extract_task, embed_batches, index_task, ready):
             step.add_catch(failed, errors=["States.ALL"], result_path="$.error")

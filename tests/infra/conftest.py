@@ -1,10 +1,17 @@
-"""One synthesis per test session: every infra test asserts on these templates."""
+"""One synthesis per deployment profile per test session: every infra test asserts on these.
+
+`dev` is the default profile (OpenSearch Serverless, no budget); `prod` switches on everything a
+production deployment adds (S3 Vectors backend, retention, deletion protection, budget, email).
+"""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +59,65 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         stage="dev", account=ACCOUNT, region=REGION, cors_allowed_origins=("https://chat.example.com",)
     )
     return synthesize(config, tmp_path_factory.mktemp("cdk-dev"))
+
+
+@pytest.fixture(scope="session")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    config = DeploymentConfig(
+        stage="prod",
+        account=ACCOUNT,
+        region=REGION,
+        vector_backend="s3vectors",
+        cors_allowed_origins=("https://chat.example.com",),
+        alarm_email="ops@example.com",
+        monthly_budget_usd=250.0,
+    )
+    return synthesize(config, tmp_path_factory.mktemp("cdk-prod"))
+
+
+def resources_of(template: dict[str, object], resource_type: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> resource, for every resource of one CloudFormation type."""
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    return {name: res for name, res in resources.items() if res["Type"] == resource_type}
+
+
+def policy_statements(template: dict[str, object]) -> list[tuple[str, dict[str, Any]]]:
+    """(policy logical id, statement) for every identity-based IAM policy statement."""
+    return [
+        (name, statement)
+        for name, policy in resources_of(template, "AWS::IAM::Policy").items()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def state_machine_definition(
+    template: dict[str, object], id_prefix: str, resolve: Callable[[dict[str, Any]], str] = json.dumps
+) -> dict[str, Any]:
+    """The ASL of the state machine whose logical id starts with `id_prefix`.
+
+    CloudFormation intrinsics inside the definition (function ARNs, table names, partition) are
+    replaced by `resolve(intrinsic)`; by default their JSON text, enough to inspect the shape.
+    """
+    (machine,) = [
+        res
+        for name, res in resources_of(template, "AWS::StepFunctions::StateMachine").items()
+        if name.startswith(id_prefix)
+    ]
+    definition = machine["Properties"]["DefinitionString"]
+    if isinstance(definition, dict):
+        separator, parts = definition["Fn::Join"]
+        definition = separator.join(
+            part if isinstance(part, str) else _escaped(resolve(part)) for part in parts
+        )
+    parsed: dict[str, Any] = json.loads(definition)
+    return parsed
+
+
+def _escaped(text: str) -> str:
+    """`text` as it must appear inside a JSON string literal."""
+    return json.dumps(text)[1:-1]

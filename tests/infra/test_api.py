@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match
 
-from tests.infra.conftest import Synthesized
+from tests.infra.conftest import Synthesized, resources_of
 
 PUBLIC = {"health", "openapi.json"}
 
 
-def _resources(template: dict[str, object], resource_type: str) -> dict[str, dict]:
-    resources = template["Resources"]
-    assert isinstance(resources, dict)
-    return {name: res for name, res in resources.items() if res["Type"] == resource_type}
-
-
 def test_every_method_except_health_and_openapi_uses_the_cognito_authorizer(dev: Synthesized) -> None:
-    resources = _resources(dev.app_json, "AWS::ApiGateway::Resource")
-    methods = _resources(dev.app_json, "AWS::ApiGateway::Method")
+    resources = resources_of(dev.app_json, "AWS::ApiGateway::Resource")
+    methods = resources_of(dev.app_json, "AWS::ApiGateway::Method")
     unauthorized = set()
     for method in methods.values():
         props = method["Properties"]
@@ -50,7 +44,7 @@ def test_usage_plan_throttles_the_stage(dev: Synthesized) -> None:
 
 
 def test_waf_with_managed_rules_and_rate_limit_is_associated_with_the_stage(dev: Synthesized) -> None:
-    acls = _resources(dev.app_json, "AWS::WAFv2::WebACL")
+    acls = resources_of(dev.app_json, "AWS::WAFv2::WebACL")
     regional = [acl for acl in acls.values() if acl["Properties"]["Scope"] == "REGIONAL"]
     assert len(regional) == 1
     rules = regional[0]["Properties"]["Rules"]
@@ -70,4 +64,29 @@ def test_waf_with_managed_rules_and_rate_limit_is_associated_with_the_stage(dev:
 def test_request_validation_is_enabled(dev: Synthesized) -> None:
     dev.app.has_resource_properties(
         "AWS::ApiGateway::RequestValidator", {"ValidateRequestBody": True, "ValidateRequestParameters": True}
+    )
+
+
+def test_websocket_connect_requires_the_token_authorizer(dev: Synthesized) -> None:
+    routes = {
+        route["Properties"]["RouteKey"]: route["Properties"]
+        for route in resources_of(dev.app_json, "AWS::ApiGatewayV2::Route").values()
+    }
+    connect = routes["$connect"]
+    assert connect["AuthorizationType"] == "CUSTOM"
+    authorizer = resources_of(dev.app_json, "AWS::ApiGatewayV2::Authorizer")[connect["AuthorizerId"]["Ref"]]
+    assert authorizer["Properties"]["AuthorizerType"] == "REQUEST"
+    assert authorizer["Properties"]["IdentitySource"] == ["route.request.querystring.token"]
+    assert "WsAuthorizerFunction" in str(authorizer["Properties"]["AuthorizerUri"])
+
+
+def test_websocket_stage_is_throttled_and_access_logged(dev: Synthesized) -> None:
+    dev.app.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "DefaultRouteSettings": Match.object_like(
+                {"ThrottlingRateLimit": 20, "ThrottlingBurstLimit": 40}
+            ),
+            "AccessLogSettings": Match.object_like({"DestinationArn": Match.any_value()}),
+        },
     )

@@ -1,14 +1,17 @@
-"""cfn-lint finds no error in any synthesized template."""
+"""cfn-lint finds no error in any synthesized template, for either deployment profile."""
 
 from __future__ import annotations
 
+import pytest
 from cfnlint.api import lint_file
 
 from tests.infra.conftest import Synthesized
 
 
-def test_synthesized_templates_have_no_cfn_lint_errors(dev: Synthesized) -> None:
-    templates = sorted(dev.directory.glob("*.template.json"))
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_synthesized_templates_have_no_cfn_lint_errors(profile: str, request: pytest.FixtureRequest) -> None:
+    synthesized: Synthesized = request.getfixturevalue(profile)
+    templates = sorted(synthesized.directory.glob("*.template.json"))
     assert len(templates) == 2
     errors = [
         f"{template.name}: {match.rule.id} {match.message}"

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match
 
-from tests.infra.conftest import Synthesized
-
-
-def _resources(template: dict[str, object], resource_type: str) -> dict[str, dict]:
-    resources = template["Resources"]
-    assert isinstance(resources, dict)
-    return {name: res for name, res in resources.items() if res["Type"] == resource_type}
+from tests.infra.conftest import Synthesized, resources_of
 
 
 def test_every_kms_key_rotates(dev: Synthesized) -> None:
-    keys = _resources(dev.data_json, "AWS::KMS::Key")
+    keys = resources_of(dev.data_json, "AWS::KMS::Key")
     assert len(keys) >= 6
     assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys.values())
 
 
 def test_tables_use_a_customer_managed_key_pitr_and_ttl(dev: Synthesized) -> None:
-    tables = _resources(dev.data_json, "AWS::DynamoDB::GlobalTable")
+    tables = resources_of(dev.data_json, "AWS::DynamoDB::GlobalTable")
     assert len(tables) == 3
     for table in tables.values():
         props = table["Properties"]
@@ -32,9 +26,25 @@ def test_tables_use_a_customer_managed_key_pitr_and_ttl(dev: Synthesized) -> Non
         assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
 
 
-def test_dev_tables_can_be_deleted_but_prod_tables_cannot(dev: Synthesized) -> None:
-    for table in _resources(dev.data_json, "AWS::DynamoDB::GlobalTable").values():
+def test_dev_tables_can_be_deleted(dev: Synthesized) -> None:
+    for table in resources_of(dev.data_json, "AWS::DynamoDB::GlobalTable").values():
         assert table["Properties"]["Replicas"][0].get("DeletionProtectionEnabled") in (None, False)
+        assert table["DeletionPolicy"] == "Delete"
+
+
+def test_prod_tables_are_deletion_protected_and_retained(prod: Synthesized) -> None:
+    tables = resources_of(prod.data_json, "AWS::DynamoDB::GlobalTable").values()
+    assert len(tables) == 3
+    for table in tables:
+        assert table["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is True
+        assert table["DeletionPolicy"] == "Retain"
+
+
+def test_prod_keys_buckets_and_user_pool_are_retained(prod: Synthesized) -> None:
+    for resource_type in ("AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Cognito::UserPool"):
+        for name, resource in resources_of(prod.data_json, resource_type).items():
+            assert resource["DeletionPolicy"] == "Retain", name
+    prod.data.has_resource_properties("AWS::Cognito::UserPool", {"DeletionProtection": "ACTIVE"})
 
 
 def test_documents_bucket_is_kms_encrypted_versioned_logged_and_private(dev: Synthesized) -> None:
@@ -67,8 +77,8 @@ def test_documents_bucket_is_kms_encrypted_versioned_logged_and_private(dev: Syn
 
 def test_every_bucket_refuses_plain_http(dev: Synthesized) -> None:
     for template in (dev.data_json, dev.app_json):
-        buckets = _resources(template, "AWS::S3::Bucket")
-        policies = _resources(template, "AWS::S3::BucketPolicy").values()
+        buckets = resources_of(template, "AWS::S3::Bucket")
+        policies = resources_of(template, "AWS::S3::BucketPolicy").values()
         denied = {
             str(policy["Properties"]["Bucket"])
             for policy in policies
