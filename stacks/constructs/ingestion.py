@@ -97,7 +97,7 @@ class Ingestion(Construct):
             self,
             "Index",
             lambda_function=index,
-            payload=sfn.TaskInput.from_json_path_at("$.extracted"),
+            input_path="$.extracted",
             payload_response_only=True,
             result_path="$.indexed",
             task_timeout=sfn.Timeout.duration(Duration.minutes(5)),
