@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from stacks.config import DeploymentConfig
@@ -262,9 +264,5 @@ def test_settings_come_from_cdk_json_with_command_line_overrides(tmp_path: Path)
     assert (config.region, config.stage, config.monthly_budget_usd) == ("us-west-2", "prod", 40.0)
 
 
-def _streaming(data: bytes) -> Any:
-    import io
-
-    from botocore.response import StreamingBody
-
+def _streaming(data: bytes) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
