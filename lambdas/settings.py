@@ -62,6 +62,16 @@ class Settings(BaseSettings):
     local_index_path: Path | None = Field(
         default=None, description="SQLite file of the local index. Unset: in memory."
     )
+    rate_limit_requests_per_minute: int = Field(default=20, ge=0, description="Per user; 0: no limit.")
+    rate_limit_tokens_per_minute: int = Field(
+        default=40_000, ge=0, description="Model tokens (input + output) per user; 0: no limit."
+    )
+    daily_token_budget: int = Field(
+        default=200_000, ge=0, description="Model tokens per user per UTC day; 0: no limit."
+    )
+    response_cache_seconds: int = Field(
+        default=0, ge=0, le=3600, description="Reuse the answer to an identical prompt this long; 0: off."
+    )
 
     @model_validator(mode="after")
     def _choose_provider(self) -> Settings:

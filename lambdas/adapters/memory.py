@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 
-from lambdas.core.models import Conversation, Message
+from lambdas.core import limits
+from lambdas.core.limits import DayState, LimitPolicy
+from lambdas.core.models import Conversation, LimitStatus, Message
 
 
 class InMemoryConversationStore:
@@ -56,3 +60,37 @@ class InMemoryConversationStore:
                 current, updated_at=answer.created_at, message_count=current.message_count + 2
             )
             self._messages.setdefault(key, []).extend((question, answer))
+
+
+class InMemoryRateLimiter:
+    """The rate limiter of `lambdas.core.limits` for one process; `now` gives epoch seconds."""
+
+    def __init__(self, policy: LimitPolicy, now: Callable[[], float] = time.time) -> None:
+        self._policy = policy
+        self._now = now
+        self._days: dict[str, tuple[str, DayState]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, owner: str) -> None:
+        now = self._now()
+        with self._lock:
+            state = self._state(owner, now)
+            refused = limits.refusal(self._policy, state, now)
+            if refused:
+                raise refused
+            self._days[owner] = (limits.day_of(now), limits.after_request(self._policy, state, now))
+
+    def charge(self, owner: str, tokens: int) -> None:
+        now = self._now()
+        with self._lock:
+            state = limits.after_charge(self._policy, self._state(owner, now), tokens, now)
+            self._days[owner] = (limits.day_of(now), state)
+
+    def status(self, owner: str) -> LimitStatus:
+        now = self._now()
+        with self._lock:
+            return limits.status(self._policy, self._state(owner, now).tokens_used, now)
+
+    def _state(self, owner: str, now: float) -> DayState:
+        day, state = self._days.get(owner, ("", DayState()))
+        return state if day == limits.day_of(now) else DayState()

@@ -210,6 +210,7 @@ class ChatService:
             max_tokens=max_tokens,
             question=command.message,
             passages=plan.passages,
+            owner=command.owner,
         )
         question = Message(
             id=self._ids.new_id(),

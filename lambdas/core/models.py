@@ -71,6 +71,8 @@ class ModelRequest:
     max_tokens: int
     question: str = ""
     passages: tuple[Passage, ...] = ()
+    owner: str = ""
+    """Who asked: the response cache keeps each user's answers apart."""
 
 
 @dataclass(frozen=True, slots=True)
