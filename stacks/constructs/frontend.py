@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from stacks.constructs.nag import account_and_region, acknowledge, logical_arn
+from stacks.constructs.nag import acknowledge, logical_arn, partition_account_and_region
 
 RUNTIME_CONFIG_FILE = "config.json"
 
@@ -139,13 +139,13 @@ def _acknowledge_deployment_function(
         "CDK's BucketDeployment function runs only during deployment to copy the built site from the "
         "CDK assets bucket into the site bucket; its runtime and policy are maintained by CDK."
     )
-    account, region = account_and_region(stack)
+    partition, account, region = partition_account_and_region(stack)
     rules = [
         "AwsSolutions-L1",
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
         "AwsSolutions-IAM5[Resource::*]",
         f"AwsSolutions-IAM5[Resource::{logical_arn(site)}/*]",
-        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-{account}-{region}/*]",
+        f"AwsSolutions-IAM5[Resource::arn:{partition}:s3:::cdk-hnb659fds-assets-{account}-{region}/*]",
     ] + [
         f"AwsSolutions-IAM5[Action::{action}]"
         for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:DeleteObject*", "s3:Abort*")

@@ -177,7 +177,9 @@ class Monitoring(Construct):
         resources = self._resources
         api = resources.rest_api
         functions = resources.functions.values()
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(6))
+        dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=config.deployment_name, default_interval=Duration.hours(6)
+        )
         dashboard.add_widgets(
             _graph("API requests", [api.metric_count(period=PERIOD, statistic="Sum")]),
             _graph(

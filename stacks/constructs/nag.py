@@ -24,10 +24,17 @@ def logical_ref(construct: IConstruct) -> str:
     return f"<{Stack.of(cfn).resolve(cfn.logical_id)}>"
 
 
-def account_and_region(scope: IConstruct) -> tuple[str, str]:
-    """The account and region as cdk-nag prints them: literal when the stack has an explicit
-    environment, `<AWS::AccountId>` / `<AWS::Region>` when it is environment-agnostic."""
+def partition_account_and_region(scope: IConstruct) -> tuple[str, str, str]:
+    """The partition, account and region as cdk-nag prints them: literal when known at synth time
+    (explicit environment; with partition literals on, a known region fixes the partition),
+    `<AWS::...>` otherwise."""
     stack = Stack.of(scope)
-    account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
-    region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
-    return account, region
+    return (
+        _as_printed(stack.partition, "Partition"),
+        _as_printed(stack.account, "AccountId"),
+        _as_printed(stack.region, "Region"),
+    )
+
+
+def _as_printed(value: str, pseudo_parameter: str) -> str:
+    return f"<AWS::{pseudo_parameter}>" if Token.is_unresolved(value) else value

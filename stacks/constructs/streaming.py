@@ -19,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.constructs.nag import account_and_region, acknowledge, logical_ref
+from stacks.constructs.nag import acknowledge, logical_ref, partition_account_and_region
 
 STAGE_NAME = "prod"
 _ACCESS_LOG_FIELDS = {
@@ -85,11 +85,11 @@ class WebSocketChannel(Construct):
                 resources=[self.api.arn_for_execute_api_v2(stage=STAGE_NAME, route="POST/@connections/*")],
             )
         )
-        account, region = account_and_region(self)
+        partition, account, region = partition_account_and_region(self)
         assert handler.role is not None
         acknowledge(
             handler.role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:"
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:execute-api:"
             f"{region}:{account}:{logical_ref(self.api)}/{STAGE_NAME}/POST/@connections/*]",
             "Posting to a connection needs its id, known only at run time; the grant is limited to "
             "this API's stage.",

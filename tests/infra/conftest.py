@@ -22,6 +22,7 @@ from aws_cdk.assertions import Template
 
 from stacks.application import build_application
 from stacks.config import DeploymentConfig
+from tools.build_lambda_asset import REPO_ROOT
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -37,8 +38,14 @@ class Synthesized:
     app_json: dict[str, object]
 
 
+def feature_flags() -> dict[str, Any]:
+    """cdk.json's feature flags, which the CLI passes to `app.py` and tests must pass too."""
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return {key: value for key, value in context.items() if key.startswith("@")}
+
+
 def synthesize(config: DeploymentConfig, outdir: Path) -> Synthesized:
-    app = cdk.App(outdir=str(outdir))
+    app = cdk.App(outdir=str(outdir), context=feature_flags())
     application = build_application(app, config)
     assembly = app.synth()
     data_json = assembly.get_stack_by_name(application.data.stack_name).template

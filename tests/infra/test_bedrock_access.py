@@ -117,4 +117,4 @@ def test_summary_workflow_may_invoke_only_the_summary_model(dev: Synthesized) ->
     ]
     assert len(statements) == 1
     (resource,) = as_list(statements[0]["Resource"])
-    assert json.dumps(resource).endswith('":bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"]]}')
+    assert resource == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"

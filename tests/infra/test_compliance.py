@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -24,7 +25,7 @@ def test_every_acknowledged_finding_carries_a_specific_reason(dev: Synthesized) 
     assert vague == {}
 
 
-def test_compliance_checks_reject_an_unacknowledged_finding(tmp_path) -> None:
+def test_compliance_checks_reject_an_unacknowledged_finding(tmp_path: Path) -> None:
     app = cdk.App(outdir=str(tmp_path))
     add_compliance_checks(app)
     stack = cdk.Stack(app, "Noncompliant", env=cdk.Environment(account="123456789012", region="us-east-1"))

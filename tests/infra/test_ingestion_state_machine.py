@@ -97,12 +97,13 @@ def deploy_ingestion(synthesized: Synthesized, resources: LocalResources) -> str
             return resources.documents_table
         logical_id = intrinsic["Fn::GetAtt"][0]
         (arn,) = [arn for prefix, arn in function_arns.items() if logical_id.startswith(prefix)]
-        return arn
+        return str(arn)
 
     definition = state_machine_definition(synthesized.app_json, "IngestionStateMachine", resolve)
-    return boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+    created = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
         name="ingestion", definition=json.dumps(definition), roleArn=role
-    )["stateMachineArn"]
+    )
+    return str(created["stateMachineArn"])
 
 
 def upload(
@@ -129,7 +130,7 @@ def run(machine_arn: str, resources: LocalResources, key: str) -> dict[str, Any]
     execution = client.start_execution(stateMachineArn=machine_arn, input=json.dumps(event))["executionArn"]
     while (described := client.describe_execution(executionArn=execution))["status"] == "RUNNING":
         time.sleep(0.05)
-    return described
+    return dict(described)
 
 
 def stored(document: Document) -> Document:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.infra.conftest import Synthesized, resources_of
+from tests.infra.conftest import Synthesized, as_list, resources_of
 
 
 def _alarmed_metrics(alarm: dict[str, Any]) -> set[str]:
@@ -83,7 +83,12 @@ def test_topic_accepts_only_tls_and_publications_from_this_account(dev: Synthesi
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         for s in statements
     )
-    services = {s["Principal"]["Service"] for s in statements if s["Effect"] == "Allow"}
+    services = {
+        service
+        for s in statements
+        if s["Effect"] == "Allow"
+        for service in as_list(s["Principal"]["Service"])
+    }
     assert services == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
     for statement in statements:
         if statement["Effect"] == "Allow":
@@ -122,8 +127,9 @@ def test_messaging_key_lets_alarms_and_budgets_publish_to_the_encrypted_topic(de
         if name.startswith("EncryptionMessagingKey")
     ]
     services = {
-        s["Principal"]["Service"]
+        service
         for s in key["Properties"]["KeyPolicy"]["Statement"]
         if "Service" in s["Principal"]
+        for service in as_list(s["Principal"]["Service"])
     }
     assert {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"} <= services
