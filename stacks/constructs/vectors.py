@@ -158,7 +158,20 @@ class VectorStore(Construct):
 
 class VectorAccess(Construct):
     """OpenSearch Serverless data-access policy naming only the query and ingestion roles, and the
-    index those roles use, created by a custom resource running as the ingestion role."""
+    index those roles use, created by a custom resource running as the ingestion role.
+
+    Contract with `lambdas.handlers.vector_index_resource.handler`: CloudFormation invokes the
+    function directly (the service token is the function's ARN, no provider framework), so the
+    handler answers by PUTting the custom-resource response to the event's `ResponseURL` itself,
+    on success and on failure alike. `ResourceProperties` carry `Endpoint` (collection endpoint,
+    `https://...`), `IndexName`, `Dimensions` (a number as a string) and `RetainOnDelete`
+    (`"true"` | `"false"`). Create makes the index if it is absent (knn_vector of `Dimensions`,
+    HNSW, text fields for BM25, owner and document keyword fields); Update with a changed name or
+    dimension creates the new index and returns its name as the new physical id, so CloudFormation
+    deletes the old one afterwards; Delete removes the index unless `RetainOnDelete` is `"true"`.
+    The data-access policy is created just before and takes up to a minute to apply, so the
+    handler retries 403 answers for a while before failing.
+    """
 
     def __init__(
         self,
