@@ -18,20 +18,24 @@ from lambdas.core.clock import SystemClock, UuidGenerator
 from lambdas.core.conversations import ConversationService
 from lambdas.core.documents import DocumentService
 from lambdas.core.ingestion import IngestionPipeline
+from lambdas.core.limits import LimitPolicy
 from lambdas.core.models import Passage
 from lambdas.core.ports import (
     ChunkIndex,
     ConversationStore,
     DocumentStore,
     Embedder,
+    IdempotentCalls,
     LanguageModel,
     ObjectStore,
+    RateLimiter,
     Retriever,
     UsageStore,
 )
 from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_table
 from lambdas.core.rag.chunking import chunk_text
 from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
+from lambdas.core.response_cache import CachedModel
 from lambdas.core.usage import UsageService
 
 if TYPE_CHECKING:
@@ -48,6 +52,7 @@ class Services:
     conversations: ConversationService
     rag: RagServices
     usage: UsageService
+    chat_idempotency: IdempotentCalls
 
 
 _override: Services | None = None
@@ -79,20 +84,30 @@ def build_services(
     retriever: Retriever | None = None,
     rag: RagServices | None = None,
     usage_store: UsageStore | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> Services:
+    """Services from `settings`, with any adapter the caller injects. Rate limits live next to
+    the DynamoDB stores: with an injected conversation store (tests, benchmarks) there are
+    none unless `rate_limiter` is given."""
     rag = rag or RagServices(settings)
     prices = load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
     offered = [prices.model(model_id) for model_id in settings.offered_model_ids()]
     catalog = ModelCatalog(offered, default_model_id=offered[0].id)
-    store = store or _dynamodb_conversation_store(settings)
+    if store is None:
+        store = _dynamodb_conversation_store(settings)
+        rate_limiter = rate_limiter or _dynamodb_rate_limiter(settings)
+    language_model = model or build_language_model(settings)
+    if settings.response_cache_seconds:
+        language_model = CachedModel(language_model, ttl_seconds=settings.response_cache_seconds)
     chat = ChatService(
         store=store,
         catalog=catalog,
-        model=model or build_language_model(settings),
+        model=language_model,
         clock=SystemClock(),
         ids=UuidGenerator(),
         retriever=retriever or _DeferredRetriever(rag),
         settings=ChatSettings(default_max_tokens=settings.default_max_tokens),
+        rate_limiter=rate_limiter,
     )
     return Services(
         settings=settings,
@@ -102,6 +117,7 @@ def build_services(
         conversations=ConversationService(store),
         rag=rag,
         usage=UsageService(usage_store or _dynamodb_usage_store(settings), SystemClock()),
+        chat_idempotency=_dynamodb_idempotency(settings, scope="CHAT"),
     )
 
 
@@ -290,6 +306,25 @@ def _dynamodb_usage_store(settings: Settings) -> UsageStore:
     from lambdas.adapters.dynamodb_usage import DynamoDBUsageStore
 
     return DynamoDBUsageStore(lambda: _dynamodb_table(settings.usage_table, settings))
+
+
+def _dynamodb_rate_limiter(settings: Settings) -> RateLimiter | None:
+    policy = LimitPolicy(
+        requests_per_minute=settings.rate_limit_requests_per_minute,
+        tokens_per_minute=settings.rate_limit_tokens_per_minute,
+        daily_tokens=settings.daily_token_budget,
+    )
+    if policy.unlimited:
+        return None
+    from lambdas.adapters.dynamodb_limits import DynamoDBRateLimiter
+
+    return DynamoDBRateLimiter(lambda: _dynamodb_table(settings.usage_table, settings), policy)
+
+
+def _dynamodb_idempotency(settings: Settings, *, scope: str) -> IdempotentCalls:
+    from lambdas.adapters.idempotency import DynamoDBIdempotency
+
+    return DynamoDBIdempotency(settings.usage_table, lambda: _boto3_client("dynamodb", settings), scope=scope)
 
 
 def _dynamodb_table(name: str, settings: Settings) -> Any:

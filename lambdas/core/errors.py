@@ -20,6 +20,10 @@ class NotFound(DomainError):
     """The resource does not exist, or belongs to another user (HTTP 404, never 403)."""
 
 
+class Conflict(DomainError):
+    """The request clashes with one still being processed (HTTP 409)."""
+
+
 class RateLimited(DomainError):
     """The caller exceeded a limit (HTTP 429)."""
 

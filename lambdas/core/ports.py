@@ -6,7 +6,7 @@ embedded versions); tests use the in-memory ones from `lambdas.adapters.memory`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -213,3 +213,29 @@ class RateLimiter(Protocol):
         ...
 
     def status(self, owner: str) -> LimitStatus: ...
+
+
+class RemainingTime(Protocol):
+    """The part of a Lambda context that tells how long the invocation may still run."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+class IdempotentCalls(Protocol):
+    """Runs a request at most once per owner and idempotency key, until the key expires."""
+
+    def once(
+        self,
+        owner: str,
+        key: str,
+        request: Mapping[str, Any],
+        compute: Callable[[], dict[str, Any]],
+        *,
+        time_left: RemainingTime | None = None,
+    ) -> dict[str, Any]:
+        """`compute()`'s result; a repeat with the same key and request gets the stored result
+        without running it again. Raises InvalidRequest when the key was used with another
+        request, Conflict while the first call is still running. A call that raises is not
+        stored, so it can be retried; `time_left` bounds how long an unfinished call blocks
+        its key."""
+        ...

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
+from lambdas.core.errors import Conflict, DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
+from lambdas.handlers.body_limits import json_body_problem
 from lambdas.handlers.identity import Unauthenticated
 from lambdas.handlers.observability import logger
-from lambdas.handlers.routes import chat, conversations, documents, meta, usage
+from lambdas.handlers.routes import chat, conversations, documents, limits, meta, usage
 from lambdas.handlers.schemas import ErrorBody, ErrorDetail
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(chat.router)
 app.include_router(conversations.router)
 app.include_router(documents.router)
+app.include_router(limits.router)
 app.include_router(meta.router)
 app.include_router(usage.router)
 
@@ -50,14 +53,20 @@ def _invalid_request(error: RequestValidationError) -> Response[str]:
     return error_response(422, "validation_error", str(first.get("msg", "invalid request")), field)
 
 
+# Domain errors that become a plain error body: (class, HTTP status, error code).
+_PLAIN_ERRORS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (NotFound, 404, "not_found"),
+    (InvalidRequest, 422, "invalid_request"),
+    (Unauthenticated, 401, "unauthenticated"),
+    (Conflict, 409, "conflict"),
+)
+
+
 @app.exception_handler(DomainError)
 def _domain_error(error: DomainError) -> Response[str]:
-    if isinstance(error, NotFound):
-        return error_response(404, "not_found", error.message, error.field)
-    if isinstance(error, InvalidRequest):
-        return error_response(422, "invalid_request", error.message, error.field)
-    if isinstance(error, Unauthenticated):
-        return error_response(401, "unauthenticated", error.message)
+    for error_class, status, code in _PLAIN_ERRORS:
+        if isinstance(error, error_class):
+            return error_response(status, code, error.message, error.field)
     if isinstance(error, RateLimited):
         response = error_response(429, "rate_limited", error.message)
         response.headers["Retry-After"] = str(error.retry_after_seconds)
@@ -84,13 +93,23 @@ def _non_json_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
     headers = {key.lower(): value for key, value in (event.get("headers") or {}).items()}
     if (headers.get("content-type") or "").lower().startswith("application/json"):
         return None
-    body = ErrorBody(
-        error=ErrorDetail(
-            code="unsupported_media_type", message="send the body as application/json", field="content-type"
-        )
-    )
+    return _refusal(415, "unsupported_media_type", "send the body as application/json", "content-type")
+
+
+def _unbounded_body_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A 413 or 400 for a body too large or too deeply nested to parse safely."""
+    body: str | bytes = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        body = base64.b64decode(body)
+    problem = json_body_problem(body)
+    return _refusal(problem.status, problem.code, problem.message, "body") if problem else None
+
+
+def _refusal(status: int, code: str, message: str, field: str) -> dict[str, Any]:
+    """An error response made before routing, in the proxy integration's format."""
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
     return {
-        "statusCode": 415,
+        "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
         "body": body.model_dump_json(),
         "isBase64Encoded": False,
@@ -99,4 +118,4 @@ def _non_json_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _non_json_refusal(event) or app.resolve(event, context)
+    return _non_json_refusal(event) or _unbounded_body_refusal(event) or app.resolve(event, context)

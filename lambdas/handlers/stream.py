@@ -5,7 +5,8 @@ Protocol (JSON text frames):
   "temperature"?, "max_tokens"?}
 - server -> client: {"type": "delta", "request_id", "text"} ..., then either
   {"type": "done", "request_id", ...the fields of POST /v1/chat's response} or
-  {"type": "error", "request_id", "error": {"code", "message", "field"}}.
+  {"type": "error", "request_id", "error": {"code", "message", "field"}}; a `rate_limited`
+  error also carries "retry_after_seconds".
 To stop a generation the client closes the connection: the next post fails with
 GoneException, the chat flow stops and stores the partial answer marked incomplete.
 """
@@ -13,7 +14,7 @@ GoneException, the chat flow stops and stores the partial answer marked incomple
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from lambdas.adapters.websocket import ConnectionGone, ConnectionPublisher
 from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
 from lambdas.core.models import ChatCommand, ChatResult
+from lambdas.handlers.body_limits import json_body_problem
 from lambdas.handlers.identity import Unauthenticated, owner_from_request_context
 from lambdas.handlers.schemas import ChatRequest, ChatResponse
 from lambdas.wiring import build_connection_publisher, get_services
@@ -41,11 +43,14 @@ class StreamEnvelope(BaseModel):
 
 
 class StreamFailure(Exception):
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, field: str | None = None, *, retry_after_seconds: int | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.retry_after_seconds = retry_after_seconds
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +83,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 def _on_message(owner: str, connection_id: str, body: str) -> None:
     publisher = _publisher()
+    problem = json_body_problem(body)
+    if problem:
+        # Not even the request id is read from a body that is unsafe to parse.
+        _post_error(publisher, connection_id, None, StreamFailure(problem.code, problem.message, "body"))
+        return
     request_id = _request_id_of(body)
     try:
         command = _command(owner, body)
@@ -150,7 +160,7 @@ def _failure_of(error: DomainError) -> StreamFailure:
     if isinstance(error, Unauthenticated):
         return StreamFailure("unauthenticated", error.message)
     if isinstance(error, RateLimited):
-        return StreamFailure("rate_limited", error.message)
+        return StreamFailure("rate_limited", error.message, retry_after_seconds=error.retry_after_seconds)
     if isinstance(error, ModelUnavailable):
         logger.warning("model unavailable", extra={"reason": error.message})
         return StreamFailure("model_unavailable", error.message)
@@ -161,7 +171,9 @@ def _failure_of(error: DomainError) -> StreamFailure:
 def _post_error(
     publisher: ConnectionPublisher, connection_id: str, request_id: str | None, failure: StreamFailure
 ) -> None:
-    error: Mapping[str, Any] = {"code": failure.code, "message": failure.message, "field": failure.field}
+    error: dict[str, Any] = {"code": failure.code, "message": failure.message, "field": failure.field}
+    if failure.retry_after_seconds is not None:
+        error["retry_after_seconds"] = failure.retry_after_seconds
     try:
         publisher.post(connection_id, {"type": "error", "request_id": request_id, "error": error})
     except ConnectionGone:
