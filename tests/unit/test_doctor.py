@@ -14,11 +14,17 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from stacks.config import DeploymentConfig
-from tools.doctor import BOOTSTRAP_VERSION_PARAMETER, load_config, report, run_checks
+from tools.doctor import BOOTSTRAP_VERSION_PARAMETER, load_config, main, report, run_checks
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 BEDROCK_REGIONS = ["us-east-1", "us-west-2", "eu-central-1"]
+CONVERSE_REPLY = {
+    "output": {"message": {"role": "assistant", "content": [{"text": "p"}]}},
+    "stopReason": "max_tokens",
+    "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+    "metrics": {"latencyMs": 100},
+}
 CONFIG = DeploymentConfig(
     region=REGION,
     chat_model_id="us.anthropic.claude-3-5-haiku-20241022-v1:0",
@@ -192,36 +198,36 @@ def test_a_legacy_model_fails(aws: StubbedClients) -> None:
     assert "status LEGACY" in output
 
 
+def converse_answers(clients: StubbedClients, model_id: str) -> None:
+    clients.stub("bedrock-runtime").add_response(
+        "converse",
+        CONVERSE_REPLY,
+        {
+            "modelId": model_id,
+            "messages": [{"role": "user", "content": [{"text": "ping"}]}],
+            "inferenceConfig": {"maxTokens": 1},
+        },
+    )
+
+
+def embedding_answers(clients: StubbedClients) -> None:
+    body = b'{"embedding": [0.1]}'
+    clients.stub("bedrock-runtime").add_response(
+        "invoke_model",
+        {"body": StreamingBody(io.BytesIO(body), len(body)), "contentType": "application/json"},
+        {"modelId": "amazon.titan-embed-text-v2:0", "body": json.dumps({"inputText": "ping"})},
+    )
+
+
 def test_invoke_calls_chat_models_with_one_output_token_and_embeds_one_word(aws: StubbedClients) -> None:
     identity(aws)
     bootstrap(aws)
-    runtime = aws.stub("bedrock-runtime")
-    converse_reply = {
-        "output": {"message": {"role": "assistant", "content": [{"text": "p"}]}},
-        "stopReason": "max_tokens",
-        "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
-        "metrics": {"latencyMs": 100},
-    }
-    for model_id, offer in (
-        (CONFIG.chat_model_id, profile_offered),
-        ("amazon.nova-lite-v1:0", model_offered),
-    ):
-        offer(aws, model_id)
-        runtime.add_response(
-            "converse",
-            converse_reply,
-            {
-                "modelId": model_id,
-                "messages": [{"role": "user", "content": [{"text": "ping"}]}],
-                "inferenceConfig": {"maxTokens": 1},
-            },
-        )
+    profile_offered(aws, CONFIG.chat_model_id)
+    converse_answers(aws, CONFIG.chat_model_id)
+    model_offered(aws, "amazon.nova-lite-v1:0")
+    converse_answers(aws, "amazon.nova-lite-v1:0")
     model_offered(aws, "amazon.titan-embed-text-v2:0")
-    runtime.add_response(
-        "invoke_model",
-        {"body": _streaming(b'{"embedding": [0.1]}'), "contentType": "application/json"},
-        {"modelId": "amazon.titan-embed-text-v2:0", "body": json.dumps({"inputText": "ping"})},
-    )
+    embedding_answers(aws)
     status, output = check(aws, invoke=True)
     assert status == 0
     assert output.count("a 1-token call succeeded") == 3
@@ -232,29 +238,29 @@ def test_invoke_without_model_access_says_where_to_request_it(aws: StubbedClient
     bootstrap(aws)
     profile_offered(aws, CONFIG.chat_model_id)
     aws.stub("bedrock-runtime").add_client_error("converse", "AccessDeniedException", "no access")
-    config = DeploymentConfig(
-        region=REGION,
-        chat_model_id=CONFIG.chat_model_id,
-        fallback_model_id=CONFIG.chat_model_id,
-        summary_model_id="amazon.nova-lite-v1:0",
-    )
     model_offered(aws, "amazon.nova-lite-v1:0")
-    aws.stub("bedrock-runtime").add_response(
-        "converse",
-        {
-            "output": {"message": {"role": "assistant", "content": [{"text": "p"}]}},
-            "stopReason": "max_tokens",
-            "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
-            "metrics": {"latencyMs": 100},
-        },
-    )
+    converse_answers(aws, "amazon.nova-lite-v1:0")
     model_offered(aws, "amazon.titan-embed-text-v2:0")
-    aws.stub("bedrock-runtime").add_client_error("invoke_model", "ThrottlingException", "slow down")
-    status, output = check(aws, config, invoke=True)
+    embedding_answers(aws)
+    status, output = check(aws, invoke=True)
     assert status == 1
     assert f"FAIL access {CONFIG.chat_model_id}" in output
-    assert "Model access, and request access to us.anthropic.claude-3-5-haiku-20241022-v1:0" in output
+    assert f"Model access, and request access to {CONFIG.chat_model_id}" in output
     assert "every region its inference profile routes to" in output
+
+
+def test_a_throttled_call_still_proves_access(aws: StubbedClients) -> None:
+    identity(aws)
+    bootstrap(aws)
+    profile_offered(aws, CONFIG.chat_model_id)
+    converse_answers(aws, CONFIG.chat_model_id)
+    model_offered(aws, "amazon.nova-lite-v1:0")
+    converse_answers(aws, "amazon.nova-lite-v1:0")
+    model_offered(aws, "amazon.titan-embed-text-v2:0")
+    aws.stub("bedrock-runtime").add_client_error("invoke_model", "ThrottlingException", "slow down")
+    status, output = check(aws, invoke=True)
+    assert status == 0
+    assert "ok   access amazon.titan-embed-text-v2:0: access granted (the call was throttled)" in output
 
 
 def test_settings_come_from_cdk_json_with_command_line_overrides(tmp_path: Path) -> None:
@@ -264,5 +270,6 @@ def test_settings_come_from_cdk_json_with_command_line_overrides(tmp_path: Path)
     assert (config.region, config.stage, config.monthly_budget_usd) == ("us-west-2", "prod", 40.0)
 
 
-def _streaming(data: bytes) -> StreamingBody:
-    return StreamingBody(io.BytesIO(data), len(data))
+def test_invalid_settings_fail_before_any_aws_call(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-c", "stage=staging"]) == 1
+    assert "stage must be dev or prod" in capsys.readouterr().err
