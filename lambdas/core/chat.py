@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from lambdas.core.budget import estimate_usage, plan_context
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.citations import citations_for
-from lambdas.core.errors import InvalidRequest, NotFound
+from lambdas.core.errors import InvalidRequest, ModelUnavailable, NotFound
 from lambdas.core.guard import (
     INPUT_REFUSAL,
     OUTPUT_REFUSAL,
@@ -39,6 +39,7 @@ from lambdas.core.prompts import PASSAGE_OVERHEAD_TOKENS, SYSTEM_PROMPT, render_
 
 logger = logging.getLogger(__name__)
 TITLE_CHARS = 60
+NO_TOKENS = Usage(input_tokens=0, output_tokens=0)
 GUARDRAIL_INTERVENED = "guardrail_intervened"
 GUARDRAIL_REFUSAL = (
     "I can't help with that: this service's content policy does not allow it. "
@@ -95,7 +96,12 @@ class ChatService:
         turn = self._prepare(command)
         if turn.verdict.blocked:
             return self._finish(turn, INPUT_REFUSAL, None, blocked=turn.verdict.reason)
-        response = self._model.complete(turn.request)
+        try:
+            response = self._model.complete(turn.request)
+        except ModelUnavailable:
+            # Every model failed: keep the question, with an empty answer marked incomplete.
+            self._finish(turn, "", NO_TOKENS, complete=False)
+            raise
         if response.stop_reason == GUARDRAIL_INTERVENED:
             # The guardrail's own blocked message is the operator's wording: keep it when present.
             refusal = response.text.strip() or GUARDRAIL_REFUSAL
@@ -140,7 +146,8 @@ class ChatService:
         finally:
             _close(events)
             if not finished:
-                self._finish(turn, "".join(parts), None, complete=False)
+                # No text, no tokens to estimate: a model that failed before answering is not charged.
+                self._finish(turn, "".join(parts), None if parts else NO_TOKENS, complete=False)
         refusal, blocked = self._stream_refusal(end, leak_filter, bool(parts))
         if refusal:
             parts.append(refusal)
@@ -235,7 +242,7 @@ class ChatService:
         request = turn.request
         model = self._model_used(turn, model_id)
         if turn.verdict.blocked:
-            usage = Usage(input_tokens=0, output_tokens=0)  # the model was never called
+            usage = NO_TOKENS  # the model was never called
         elif usage is None:
             usage = estimate_usage([request.system, *(m.content for m in request.messages)], text)
         cost = cost_usd(model, usage)

@@ -130,7 +130,7 @@ def test_max_tokens_above_the_models_limit_is_refused():
     assert error.value.field == "max_tokens"
 
 
-def test_model_failure_stores_nothing():
+def test_model_failure_keeps_the_question_with_an_empty_answer_marked_incomplete():
     class Broken(ScriptedModel):
         def complete(self, request):
             raise ModelUnavailable("down")
@@ -138,7 +138,10 @@ def test_model_failure_stores_nothing():
     store = InMemoryConversationStore()
     with pytest.raises(ModelUnavailable):
         _service(Broken(), store).answer(ChatCommand(owner="u", message="q"))
-    assert store.list_conversations("u") == []
+    [conversation] = store.list_conversations("u")
+    question, answer = store.list_messages("u", conversation.id)
+    assert (question.content, question.complete) == ("q", True)
+    assert (answer.content, answer.complete, answer.usage) == ("", False, Usage(0, 0))
 
 
 def test_passages_are_numbered_in_the_prompt_and_only_used_ones_are_cited():
