@@ -65,7 +65,7 @@ eval: $(STAMP)
 	$(BIN)/python -m tools.evaluate --corpus "$(CORPUS)" --questions "$(QUESTIONS)"
 
 cost: $(STAMP)
-	$(BIN)/python -m tools.cost_estimator $(ARGS)
+	$(BIN)/python -m tools.cost $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .build .local-state test-artifacts

@@ -1,0 +1,1 @@
+"""One module per group of services; each function prices one line of the estimate."""
