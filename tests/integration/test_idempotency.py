@@ -1,6 +1,8 @@
 """POST /v1/chat with an Idempotency-Key on moto: one model call and one stored turn per key."""
 
 import json
+import subprocess
+import sys
 
 import boto3
 import pytest
@@ -132,3 +134,12 @@ def test_an_empty_key_is_refused(api, model):
     assert status == 422
     assert body["error"]["field"].lower().endswith("idempotency-key")
     assert model.requests == []
+
+
+def test_the_api_handler_loads_without_the_idempotency_utility():
+    # Cold starts are measured on the handler import; requests without a key never need it.
+    probe = "import sys, lambdas.handlers.api; print(any('idempotency' in name for name in sys.modules))"
+
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+
+    assert loaded.stdout.strip() == "False"

@@ -1,9 +1,17 @@
 """The response cache: one model call for a prompt repeated by the same user within the TTL."""
 
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+import pytest
+
+from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.core.models import ModelRequest, PromptMessage, StreamEnd, TextDelta, Usage
 from lambdas.core.response_cache import CachedModel
+from lambdas.handlers.api import handler
+from lambdas.settings import Settings
+from lambdas.wiring import build_services, use_services
+from tests.support.events import FakeLambdaContext, rest_event
 from tests.support.fakes import ScriptedModel
 
 REQUEST = ModelRequest(
@@ -118,5 +126,39 @@ def test_a_stream_stopped_early_is_not_kept():
     events.close()
 
     list(cache.stream(REQUEST))
+
+    assert len(model.requests) == 2
+
+
+@pytest.fixture
+def serve_chat(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ScriptedModel]]:
+    """Serves the API with the given settings and returns the model behind it."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+
+    def serve(**settings: int) -> ScriptedModel:
+        model = ScriptedModel(answer="Thirty days.")
+        use_services(build_services(Settings(**settings), store=InMemoryConversationStore(), model=model))
+        return model
+
+    yield serve
+    use_services(None)
+
+
+def ask_twice() -> list[int]:
+    event = rest_event("POST", "/v1/chat", body={"message": "What is the refund period?"})
+    return [handler(event, FakeLambdaContext())["statusCode"] for _ in range(2)]
+
+
+def test_the_configured_cache_answers_a_repeated_question_without_the_model(serve_chat):
+    model = serve_chat(response_cache_seconds=60)
+
+    assert ask_twice() == [200, 200]
+    assert len(model.requests) == 1
+
+
+def test_the_cache_is_off_by_default(serve_chat):
+    model = serve_chat()
+
+    ask_twice()
 
     assert len(model.requests) == 2
