@@ -25,7 +25,13 @@ class Settings(BaseSettings):
     bedrock_extra_model_ids: list[str] = Field(
         default_factory=list, description="More Bedrock models users may pick (JSON list)."
     )
-    bedrock_fallback_model_id: str | None = Field(default=None)
+    bedrock_fallback_model_id: str | None = Field(
+        default=None, description="Answers when the chosen model is failing; must be in the price table."
+    )
+    bedrock_guardrail_id: str | None = Field(default=None, description="Guardrail applied to chat calls.")
+    bedrock_guardrail_version: str | None = Field(
+        default=None, description="Its version; set both or neither."
+    )
     aws_region: str = Field(default="us-east-1")
     conversations_table: str = Field(default="conversations")
     usage_table: str = Field(default="usage", description="Daily usage aggregates and rate-limit buckets.")

@@ -93,6 +93,9 @@ def build_services(
     prices = load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
     offered = [prices.model(model_id) for model_id in settings.offered_model_ids()]
     catalog = ModelCatalog(offered, default_model_id=offered[0].id)
+    fallback_id = settings.bedrock_fallback_model_id if settings.provider == "bedrock" else None
+    # Priced now: an unpriced fallback is refused at start-up, not billed as zero mid-outage.
+    fallback = prices.model(fallback_id) if fallback_id else None
     if store is None:
         store = _dynamodb_conversation_store(settings)
         rate_limiter = rate_limiter or _dynamodb_rate_limiter(settings)
@@ -106,7 +109,7 @@ def build_services(
         clock=SystemClock(),
         ids=UuidGenerator(),
         retriever=retriever or _DeferredRetriever(rag),
-        settings=ChatSettings(default_max_tokens=settings.default_max_tokens),
+        settings=ChatSettings(default_max_tokens=settings.default_max_tokens, fallback_model=fallback),
         rate_limiter=rate_limiter,
     )
     return Services(
@@ -265,10 +268,18 @@ def build_language_model(settings: Settings) -> LanguageModel:
     # Adapters are imported here, not at module top, to keep cold starts short.
     if settings.provider == "bedrock":
         from lambdas.adapters.bedrock import BedrockChatModel
+        from lambdas.core.resilience import ResilientModel
 
-        return BedrockChatModel(
-            _boto3_client("bedrock-runtime", settings, read_timeout=settings.model_timeout_seconds),
+        # One attempt per botocore call: ResilientModel retries, so its breaker sees every failure.
+        client = _boto3_client(
+            "bedrock-runtime", settings, read_timeout=settings.model_timeout_seconds, total_max_attempts=1
         )
+        bedrock = BedrockChatModel(
+            client,
+            guardrail_id=settings.bedrock_guardrail_id,
+            guardrail_version=settings.bedrock_guardrail_version,
+        )
+        return ResilientModel(bedrock, fallback_model_id=settings.bedrock_fallback_model_id)
     if settings.provider == "openai":
         from lambdas.adapters.openai_compat import OpenAICompatibleModel
 
@@ -330,18 +341,30 @@ def _dynamodb_idempotency(settings: Settings, *, scope: str) -> IdempotentCalls:
 def _dynamodb_table(name: str, settings: Settings) -> Any:
     import boto3
 
-    return boto3.resource("dynamodb", region_name=settings.aws_region).Table(name)
+    return boto3.resource("dynamodb", region_name=settings.aws_region, config=_client_config()).Table(name)
 
 
 def _boto3_client(
-    service: str, settings: Settings, *, read_timeout: float = 10.0, endpoint_url: str | None = None
+    service: str,
+    settings: Settings,
+    *,
+    read_timeout: float = 10.0,
+    total_max_attempts: int = 3,
+    endpoint_url: str | None = None,
 ) -> Any:
     import boto3
+
+    config = _client_config(read_timeout=read_timeout, total_max_attempts=total_max_attempts)
+    return boto3.client(service, region_name=settings.aws_region, config=config, endpoint_url=endpoint_url)
+
+
+def _client_config(*, read_timeout: float = 10.0, total_max_attempts: int = 3) -> Any:
+    """Timeouts on every AWS call, and botocore's standard retries (jittered exponential
+    backoff, a retry quota per client); `total_max_attempts` counts the first call."""
     from botocore.config import Config
 
-    config = Config(
+    return Config(
         connect_timeout=5,
         read_timeout=read_timeout,
-        retries={"mode": "standard", "max_attempts": 4},
+        retries={"mode": "standard", "total_max_attempts": total_max_attempts},
     )
-    return boto3.client(service, region_name=settings.aws_region, config=config, endpoint_url=endpoint_url)

@@ -1,8 +1,8 @@
 """Amazon Bedrock chat models through the Converse and ConverseStream APIs.
 
-Retries and timeouts belong to the injected client (botocore `Config` with the standard
-retry mode, built by the composition root); this adapter only translates requests and
-responses and maps provider failures to domain errors.
+Timeouts belong to the injected client (botocore `Config`, built by the composition root)
+and retries to `lambdas.core.resilience.ResilientModel`, which wraps this adapter; the
+adapter only translates requests and responses and maps provider failures to domain errors.
 """
 
 from __future__ import annotations

@@ -54,11 +54,11 @@ class CircuitBreaker:
         *,
         failure_threshold: int = 5,
         reset_after_seconds: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._threshold = failure_threshold
         self._reset_after = reset_after_seconds
-        self._clock = clock
+        self._clock = clock or time.monotonic
         self._failures = 0
         self._opened_at: float | None = None
         # The local server answers on several threads; a Lambda container one call at a time.
@@ -107,9 +107,9 @@ class ResilientModel:
         fallback_model_id: str | None = None,
         retry: RetryPolicy | None = None,
         breaker_factory: Callable[[], CircuitBreaker] = CircuitBreaker,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        draw: Callable[[], float] = random.random,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        draw: Callable[[], float] | None = None,
     ) -> None:
         self._model = model
         self._fallback_model_id = fallback_model_id
@@ -117,9 +117,10 @@ class ResilientModel:
         self._breaker_factory = breaker_factory
         self._breakers: dict[str, CircuitBreaker] = {}
         self._breakers_lock = threading.Lock()
-        self._clock = clock
-        self._sleep = sleep
-        self._draw = draw
+        # Looked up when built, not when imported, so fault tests can stand in for time.
+        self._clock = clock or time.monotonic
+        self._sleep = sleep or time.sleep
+        self._draw = draw or random.random
 
     def breaker(self, model_id: str) -> CircuitBreaker:
         """The breaker of `model_id`, shared by every turn this container answers."""
