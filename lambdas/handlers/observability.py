@@ -1,4 +1,5 @@
-"""Logger and metrics shared by the handlers. Metrics are CloudWatch EMF lines, one set per turn."""
+"""Logger and metrics shared by the handlers. Metrics are CloudWatch EMF lines, one set per turn
+(and one more when the turn was blocked)."""
 
 from __future__ import annotations
 
@@ -25,4 +26,15 @@ def record_turn(result: ChatResult) -> None:
     metrics.add_metric(name="CostUSD", unit=MetricUnit.NoUnit, value=result.cost_usd)
     metrics.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=result.latency_ms)
     metrics.add_metric(name="Citations", unit=MetricUnit.Count, value=len(result.citations))
+    metrics.flush_metrics()
+    if result.blocked:
+        record_blocked(result.reason)
+
+
+def record_blocked(reason: str) -> None:
+    """One request refused by the input guard, the output check or the guardrail, by reason
+    (`prompt_injection:<family>`, `system_prompt_leak`, `guardrail`: a small, fixed set)."""
+    metrics = EphemeralMetrics(namespace=NAMESPACE)
+    metrics.add_dimension(name="reason", value=reason)
+    metrics.add_metric(name="BlockedRequests", unit=MetricUnit.Count, value=1)
     metrics.flush_metrics()

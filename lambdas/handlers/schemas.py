@@ -76,6 +76,15 @@ class ChatResponse(BaseModel):
     usage: UsageOut
     cost_usd: float
     latency_ms: int
+    blocked: bool = Field(
+        default=False,
+        description="True when the input guard, the output check or the Bedrock guardrail stopped "
+        "the turn: `answer` is then a refusal.",
+    )
+    reason: str | None = Field(
+        default=None,
+        description="Why the turn was blocked: `prompt_injection:<family>`, `guardrail` or `system_prompt_leak`.",
+    )
 
     @classmethod
     def of(cls, result: ChatResult) -> ChatResponse:
@@ -88,6 +97,8 @@ class ChatResponse(BaseModel):
             usage=UsageOut.of(result.usage),
             cost_usd=result.cost_usd,
             latency_ms=result.latency_ms,
+            blocked=result.blocked,
+            reason=result.reason or None,
         )
 
 

@@ -27,6 +27,7 @@ from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, N
 from lambdas.core.models import ChatCommand, ChatResult
 from lambdas.handlers.body_limits import json_body_problem
 from lambdas.handlers.identity import Unauthenticated, owner_from_request_context
+from lambdas.handlers.observability import record_turn
 from lambdas.handlers.schemas import ChatRequest, ChatResponse
 from lambdas.wiring import build_connection_publisher, get_services
 
@@ -95,6 +96,7 @@ def _on_message(owner: str, connection_id: str, body: str) -> None:
         try:
             for event in events:
                 if isinstance(event, ChatResult):
+                    record_turn(event)
                     done = ChatResponse.of(event).model_dump(mode="json")
                     publisher.post(connection_id, {"type": "done", "request_id": request_id, **done})
                 else:

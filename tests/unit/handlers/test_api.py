@@ -44,8 +44,11 @@ def test_chat_returns_every_documented_field(store):
         "usage",
         "cost_usd",
         "latency_ms",
+        "blocked",
+        "reason",
     }
     assert body["answer"] == "Hello!"
+    assert (body["blocked"], body["reason"]) == (False, None)
     assert set(body["usage"]) >= {"input_tokens", "output_tokens"}
 
 
