@@ -75,14 +75,18 @@ def startup_tasks() -> list[Callable[[], None]]:
 
 
 def runtime_config(request: Request) -> JSONResponse:
-    """What the page needs to know about its backend; in AWS the same keys are written at deploy time."""
+    """What the page needs to know about its backend, in the shape the CDK app writes at deploy
+    time; `mode` and `localUser` exist only here and stand in for the user pool."""
     scheme = "wss" if request.url.scheme == "https" else "ws"
     return JSONResponse(
         {
             "mode": "local",
-            "apiBase": "",
-            "websocketUrl": f"{scheme}://{request.url.netloc}/ws",
-            "auth": {"type": "local", "user": DEV_USER_SUB},
+            "apiUrl": f"{request.url.scheme}://{request.url.netloc}/v1",
+            "webSocketUrl": f"{scheme}://{request.url.netloc}/ws",
+            "region": os.environ["AWS_REGION"],
+            "userPoolId": None,
+            "userPoolClientId": None,
+            "localUser": DEV_USER_SUB,
         }
     )
 

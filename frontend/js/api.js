@@ -1,4 +1,4 @@
-// REST client for /v1. Errors come back as ApiError with the API's {code, message, field}.
+// REST client for the /v1 API (its base URL comes from config.json). Errors come back as ApiError with the API's {code, message, field}.
 
 export class ApiError extends Error {
   constructor(status, { code = "error", message = "Request failed", field = null } = {}) {
@@ -16,7 +16,8 @@ export class Api {
   }
 
   async request(method, path, body) {
-    const headers = { ...this.auth.headers() };
+    const token = await this.auth.token();
+    const headers = token ? { Authorization: token } : {};
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
     try {
@@ -34,21 +35,23 @@ export class Api {
     return payload;
   }
 
-  health() { return this.request("GET", "/v1/health"); }
-  models() { return this.request("GET", "/v1/models"); }
-  conversations() { return this.request("GET", "/v1/conversations"); }
-  conversation(id) { return this.request("GET", `/v1/conversations/${encodeURIComponent(id)}`); }
-  rename(id, title) { return this.request("PATCH", `/v1/conversations/${encodeURIComponent(id)}`, { title }); }
-  deleteConversation(id) { return this.request("DELETE", `/v1/conversations/${encodeURIComponent(id)}`); }
-  documents() { return this.request("GET", "/v1/documents"); }
+  health() { return this.request("GET", "/health"); }
+  models() { return this.request("GET", "/models"); }
+  conversations() { return this.request("GET", "/conversations"); }
+  conversation(id) { return this.request("GET", `/conversations/${encodeURIComponent(id)}`); }
+  rename(id, title) { return this.request("PATCH", `/conversations/${encodeURIComponent(id)}`, { title }); }
+  deleteConversation(id) { return this.request("DELETE", `/conversations/${encodeURIComponent(id)}`); }
+  documents() { return this.request("GET", "/documents"); }
   createDocument(file) {
-    return this.request("POST", "/v1/documents", {
+    return this.request("POST", "/documents", {
       filename: file.name,
       content_type: file.type || contentTypeOf(file.name),
       size_bytes: file.size,
     });
   }
-  deleteDocument(id) { return this.request("DELETE", `/v1/documents/${encodeURIComponent(id)}`); }
+  usage(from, to) { return this.request("GET", `/usage?${new URLSearchParams({ from, to })}`); }
+  limits() { return this.request("GET", "/limits"); }
+  deleteDocument(id) { return this.request("DELETE", `/documents/${encodeURIComponent(id)}`); }
 
   // Sends the file where the presigned upload says: a POST form (fields) or a PUT (headers).
   async upload(target, file) {

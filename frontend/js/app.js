@@ -9,6 +9,7 @@ import { MessageList } from "./messages.js";
 import { ConversationSidebar } from "./sidebar.js";
 import { StreamClient } from "./stream.js";
 import { initTheme } from "./theme.js";
+import { UsagePanel } from "./usage.js";
 
 const $ = (id) => document.getElementById(id);
 const SUGGESTIONS = [
@@ -31,6 +32,10 @@ class ChatApp {
       list: $("document-list"), empty: $("documents-empty"), count: $("documents-count"),
       input: $("file-input"), dropzone: $("dropzone"),
     }, api);
+    this.usage = new UsagePanel({
+      figures: $("usage-figures"), today: $("usage-today"), month: $("usage-month"),
+      budget: $("budget"), remaining: $("budget-remaining"), meter: $("budget-meter"), resets: $("budget-resets"),
+    }, api);
     this.citations = new CitationDialog($("citation-dialog"), (id) => this.documents.byId(id));
     this.messages = new MessageList($("messages"), $("empty-state"), {
       onCite: (citation) => this.citations.open(citation),
@@ -47,7 +52,9 @@ class ChatApp {
     this.#bindControls();
     this.#showUser();
     this.#showSuggestions();
-    await Promise.all([this.#loadServiceInfo(), this.refreshConversations(), this.documents.refresh()]);
+    await Promise.all([
+      this.#loadServiceInfo(), this.refreshConversations(), this.documents.refresh(), this.usage.refresh(),
+    ]);
     const fromUrl = decodeURIComponent(location.hash.replace(/^#\/c\//, ""));
     if (fromUrl && location.hash.startsWith("#/c/")) await this.open(fromUrl);
     this.prompt.focus();
@@ -66,6 +73,7 @@ class ChatApp {
       this.active = null;
       this.#setBusy(false);
       this.refreshConversations();
+      this.usage.refresh();
     };
     try {
       this.active = await this.stream.send(
@@ -245,15 +253,16 @@ async function main() {
     toast("The runtime configuration (config.json) could not be loaded.", { error: true });
     return;
   }
-  const auth = createAuth(config);
+  let auth;
   try {
-    if (!(await auth.ready())) return;
+    auth = createAuth(config, $("sign-in"));
+    await auth.ready();
   } catch (error) {
     toast(error.message, { error: true });
     return;
   }
-  const api = new Api(config.apiBase ?? "", auth);
-  await new ChatApp(api, new StreamClient(config.websocketUrl, auth), auth).start();
+  const api = new Api(config.apiUrl, auth);
+  await new ChatApp(api, new StreamClient(config.webSocketUrl, auth), auth).start();
 }
 
 main();

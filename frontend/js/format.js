@@ -30,3 +30,14 @@ export function bytes(size) {
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(0)} KB`;
   return `${(size / 1024 / 1024).toFixed(1)} MB`;
 }
+
+export function count(value) {
+  return integer.format(value);
+}
+
+// "at 01:00", or "tomorrow at 01:00", in the reader's time zone.
+export function clockTime(iso) {
+  const date = new Date(iso);
+  const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return date.toDateString() === new Date().toDateString() ? `at ${time}` : `tomorrow at ${time}`;
+}

@@ -27,11 +27,15 @@ export class StreamClient {
 
   #open() {
     if (this.socket?.readyState === WebSocket.OPEN) return Promise.resolve(this.socket);
-    if (this.opening) return this.opening;
+    this.opening ??= this.#connect();
+    return this.opening;
+  }
+
+  async #connect() {
     const url = new URL(this.url);
-    const token = this.auth.token();
+    const token = await this.auth.token();
     if (token) url.searchParams.set("token", token);
-    this.opening = new Promise((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const socket = new WebSocket(url);
       socket.addEventListener("open", () => {
         this.socket = socket;
@@ -41,7 +45,6 @@ export class StreamClient {
       socket.addEventListener("message", (event) => this.#dispatch(event.data));
       socket.addEventListener("close", () => this.#closed(socket, reject));
     });
-    return this.opening;
   }
 
   #dispatch(data) {

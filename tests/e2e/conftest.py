@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.chat import open_chat
 from tests.support.local_server import REPO_ROOT, LocalServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,16 +69,22 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, server: LocalServer):
+def blank_page(browser):
+    """A fresh browser tab that has not loaded the chat yet (for routes set up before loading)."""
     context = browser.new_context(viewport={"width": 1280, "height": 820}, color_scheme="light")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(server.base_url + "/")
-    page.wait_for_selector("#model-select option", state="attached")
     yield page
     context.close()
     assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(blank_page, server: LocalServer):
+    """The chat, loaded and ready to use as the local development user."""
+    open_chat(blank_page, server.base_url)
+    return blank_page
 
 
 @pytest.fixture

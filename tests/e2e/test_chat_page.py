@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
+
+from tests.e2e.chat import ANSWER, QUESTION, ask, open_chat, wait_for_answer
 
 pytestmark = __import__("pytest").mark.network
-
-QUESTION = "How does local mode run without an AWS account?"
-ANSWER = ".message.assistant"
 
 # Records the answer text each time the page renders it while the answer is still streaming.
 RECORD_PARTIAL_RENDERS = """
@@ -21,15 +21,6 @@ RECORD_PARTIAL_RENDERS = """
   }).observe(document.getElementById('messages'), { childList: true, subtree: true, characterData: true });
 }
 """
-
-
-def ask(page: Page, question: str) -> None:
-    page.fill("#prompt", question)
-    page.keyboard.press("Enter")
-
-
-def wait_for_answer(page: Page) -> None:
-    expect(page.locator(ANSWER).last).to_have_attribute("data-state", "done", timeout=60_000)
 
 
 def test_empty_state_offers_suggestions_and_labels_the_development_user(page: Page, screenshot) -> None:
@@ -166,3 +157,130 @@ def test_dark_theme_is_applied_and_remembered(page: Page, screenshot) -> None:
     screenshot(page, "dark")
     page.reload()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+
+
+def test_copy_puts_the_answer_on_the_clipboard(page: Page) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    ask(page, QUESTION)
+    wait_for_answer(page)
+
+    page.locator(ANSWER).last.get_by_role("button", name="Copy answer").click()
+
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Offline mode: no language model is configured" in copied
+
+
+def test_retry_asks_the_same_question_again(page: Page) -> None:
+    ask(page, "A question worth asking twice")
+    wait_for_answer(page)
+
+    page.locator(ANSWER).last.get_by_role("button", name="Ask again").click()
+
+    expect(page.locator(".message.user")).to_have_text(["A question worth asking twice"] * 2)
+    expect(page.locator(ANSWER)).to_have_count(2)
+    wait_for_answer(page)
+
+
+def test_model_picker_shows_each_models_price(blank_page: Page, server) -> None:
+    catalog = {
+        "default_model": "anthropic.claude-3-5-haiku",
+        "models": [
+            {
+                "id": "anthropic.claude-3-5-haiku",
+                "provider": "bedrock",
+                "display_name": "Claude 3.5 Haiku",
+                "context_window": 200000,
+                "input_per_1k_usd": 0.0008,
+                "output_per_1k_usd": 0.004,
+            }
+        ],
+    }
+    blank_page.route("**/v1/models", lambda route: route.fulfill(json=catalog))
+
+    open_chat(blank_page, server.base_url)
+
+    expect(blank_page.locator("#model-select option")).to_have_text(
+        "Claude 3.5 Haiku · $0.0008 / $0.004 per 1K"
+    )
+
+
+MARKUP = 'Markup: <img src=x onerror="window.pwned=1"> and <script>window.pwned=2</script> as text.'
+
+
+def answer_with_markup(socket: WebSocketRoute) -> None:
+    """Stands in for the stream: whatever is asked, the model answers with markup."""
+
+    def reply(message: str | bytes) -> None:
+        request_id = json.loads(message)["request_id"]
+        for piece in (MARKUP[:25], MARKUP[25:]):
+            socket.send(json.dumps({"type": "delta", "request_id": request_id, "text": piece}))
+        done = {
+            "type": "done",
+            "request_id": request_id,
+            "conversation_id": "conversation-with-markup",
+            "message_id": "answer-with-markup",
+            "answer": MARKUP,
+            "citations": [],
+            "model": "local-extractive",
+            "usage": {"input_tokens": 12, "output_tokens": 20},
+            "cost_usd": 0,
+            "latency_ms": 5,
+        }
+        socket.send(json.dumps(done))
+
+    socket.on_message(reply)
+
+
+def test_markup_in_an_answer_renders_as_inert_text(blank_page: Page, server) -> None:
+    blank_page.route_web_socket("**/ws", answer_with_markup)
+    open_chat(blank_page, server.base_url)
+
+    ask(blank_page, "Show me some markup")
+    wait_for_answer(blank_page)
+
+    content = blank_page.locator(f"{ANSWER} .content").last
+    expect(content).to_contain_text('<img src=x onerror="window.pwned=1">')
+    expect(content).to_contain_text("<script>window.pwned=2</script>")
+    expect(content.locator("img, script")).to_have_count(0)
+    assert blank_page.evaluate("window.pwned") is None
+
+
+DROPPED_QUESTION = "What happens to an answer when the connection drops?"
+
+
+def drop_after_the_first_delta(socket: WebSocketRoute) -> None:
+    server = socket.connect_to_server()
+
+    def forward(message: str | bytes) -> None:
+        socket.send(message)
+        if json.loads(message)["type"] == "delta":
+            socket.close()
+            server.close()
+
+    server.on_message(forward)
+
+
+def test_dropped_connection_shows_an_error_and_the_partial_answer_is_kept_incomplete(
+    blank_page: Page, server
+) -> None:
+    blank_page.route_web_socket("**/ws", drop_after_the_first_delta)
+    open_chat(blank_page, server.base_url)
+
+    ask(blank_page, DROPPED_QUESTION)
+
+    answer = blank_page.locator(ANSWER).last
+    expect(answer).to_have_attribute("data-state", "error")
+    expect(answer.get_by_role("alert")).to_contain_text("connection dropped")
+    expect(answer.get_by_role("button", name="Retry")).to_be_visible()
+    blank_page.wait_for_function(
+        """async (question) => {
+          const { conversations } = await (await fetch("/v1/conversations")).json();
+          return conversations.some((c) => c.title === question && c.message_count === 2);
+        }""",
+        arg=DROPPED_QUESTION,
+        polling=200,
+    )
+    open_chat(blank_page, server.base_url)
+    blank_page.locator(".conversation-open", has_text=DROPPED_QUESTION).click()
+    expect(blank_page.locator(ANSWER)).to_have_attribute("data-state", "incomplete")
+    expect(blank_page.locator(ANSWER)).to_contain_text("Incomplete answer")

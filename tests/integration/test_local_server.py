@@ -58,13 +58,20 @@ def test_web_chat_page_is_served_at_the_root(server: LocalServer) -> None:
     assert "<html" in page.lower()
 
 
-def test_runtime_config_points_the_page_at_the_local_websocket(server: LocalServer) -> None:
+def test_runtime_config_points_the_page_at_the_local_api_and_websocket(server: LocalServer) -> None:
     status, config = server.request("GET", "/config.json")
 
     assert status == 200
+    assert config["apiUrl"] == f"http://127.0.0.1:{server.port}/v1"
+    assert config["webSocketUrl"] == f"ws://127.0.0.1:{server.port}/ws"
+
+
+def test_runtime_config_has_the_deployed_keys_and_names_the_local_user(server: LocalServer) -> None:
+    _, config = server.request("GET", "/config.json")
+
+    assert {"apiUrl", "webSocketUrl", "region", "userPoolId", "userPoolClientId"} <= config.keys()
     assert config["mode"] == "local"
-    assert config["websocketUrl"] == f"ws://127.0.0.1:{server.port}/ws"
-    assert config["auth"] == {"type": "local", "user": "local-dev-user"}
+    assert config["localUser"] == "local-dev-user"
 
 
 def test_another_local_user_does_not_see_the_dev_users_conversation(server: LocalServer) -> None:
