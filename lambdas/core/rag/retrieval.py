@@ -1,4 +1,4 @@
-"""Hybrid retrieval: keyword (BM25) and vector search over the owner's chunks, fused by rank.
+"""Hybrid retrieval: keyword (BM25) and vector search over the owner's chunks, fused.
 
 `RetrievalConfig` holds the defaults the chat flow, the ingestion workflow and the
 evaluation CLI all use, so what is measured is what runs.
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from lambdas.core.models import Chunk, Passage, ScoredChunk
 from lambdas.core.ports import ChunkIndex, ChunkLookup, Embedder
 from lambdas.core.rag.chunking import ChunkingConfig, chunk_id, chunk_ordinal, chunk_text, contextual_text
-from lambdas.core.rag.fusion import RRF_K, reciprocal_rank_fusion
+from lambdas.core.rag.fusion import RRF_K, FusionMethod, min_max_fusion, reciprocal_rank_fusion
 from lambdas.core.rag.text import keyword_query
 
 
@@ -23,7 +23,11 @@ class RetrievalConfig:
     candidates: int = 30
     """How deep each search looks before fusion; deeper lets a chunk ranked modestly by
     both searches rise above one ranked highly by only one."""
+    fusion: FusionMethod = "minmax"
+    """Min-max score fusion with equal weights: measured against rank fusion it kept its
+    gain over every chunk size tried (docs/decisions.md, "Fusion of keyword and vector search")."""
     rrf_k: int = RRF_K
+    """Only used by `fusion="rrf"`."""
     passage_chars: int = 1200
     """A hit is widened with its neighbouring chunks up to this many characters (0: never)."""
     neighbour_radius: int = 2
@@ -64,7 +68,11 @@ class HybridRetriever:
         rankings = [self._index.keyword_search(owner, keyword_query(query), depth)]
         if self._embedder is not None:
             rankings.append(self._index.vector_search(owner, self._embedder.embed_query(query), depth))
-        fused = reciprocal_rank_fusion(rankings, k=self._config.rrf_k)
+        fused = (
+            reciprocal_rank_fusion(rankings, k=self._config.rrf_k)
+            if self._config.fusion == "rrf"
+            else min_max_fusion(rankings)
+        )
         if self._config.passage_chars <= 0 or not isinstance(self._index, ChunkLookup):
             return [_passage(hit, [hit.chunk]) for hit in fused[:limit]]
         return self._widened(owner, fused, limit, self._index)
