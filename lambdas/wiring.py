@@ -224,13 +224,42 @@ def build_chunk_index(settings: Settings) -> ChunkIndex:
         from lambdas.adapters.local.index import SqliteChunkIndex
 
         return SqliteChunkIndex(settings.local_index_path or ":memory:")
-    raise NotImplementedError(f"VECTOR_BACKEND={settings.vector_backend} has no adapter yet")
+    if settings.vector_backend == "opensearch":
+        import boto3
+
+        from lambdas.adapters.opensearch import OpenSearchChunkIndex
+        from lambdas.adapters.signed_http import SigV4Transport
+
+        if not settings.opensearch_endpoint:
+            raise ValueError("VECTOR_BACKEND=opensearch needs OPENSEARCH_ENDPOINT")
+        transport = SigV4Transport(
+            settings.opensearch_endpoint,
+            service="aoss",
+            region=settings.aws_region,
+            credentials=boto3.Session().get_credentials(),
+        )
+        return OpenSearchChunkIndex(transport, settings.opensearch_index)
+    from lambdas.adapters.s3vectors import S3VectorsChunkIndex
+
+    if not settings.s3vectors_bucket:
+        raise ValueError("VECTOR_BACKEND=s3vectors needs S3VECTORS_BUCKET")
+    return S3VectorsChunkIndex(
+        _boto3_client("s3vectors", settings), bucket=settings.s3vectors_bucket, index=settings.s3vectors_index
+    )
 
 
 def build_embedder(settings: Settings) -> Embedder | None:
     if settings.vector_backend == "local":
         return _local_embedder()
-    raise NotImplementedError(f"VECTOR_BACKEND={settings.vector_backend} has no embedder yet")
+    from lambdas.adapters.bedrock_embeddings import TitanEmbedder
+
+    # Both cloud backends store Titan vectors; botocore retries a throttle a few times before
+    # the embedder raises ModelThrottled for the workflow's slower retry.
+    return TitanEmbedder(
+        _boto3_client("bedrock-runtime", settings),
+        model_id=settings.embedding_model_id,
+        dimensions=settings.embedding_dimensions,
+    )
 
 
 @lru_cache(maxsize=1)
