@@ -71,8 +71,10 @@ export class DocumentsPanel {
 
   #item(document) {
     const status = h("span", { class: `status status-${document.status}` }, statusLabel(document.status));
-    const meta = [status, format.bytes(document.size_bytes ?? 0)];
-    if (document.status === "READY" && document.chunk_count) meta.push(`${document.chunk_count} passages`);
+    const meta = [status, h("span", {}, format.bytes(document.size_bytes ?? 0))];
+    if (document.status === "READY" && document.chunk_count) {
+      meta.push(h("span", {}, document.chunk_count === 1 ? "1 passage" : `${document.chunk_count} passages`));
+    }
     return h("li", { class: "document", "data-status": document.status, "data-filename": document.filename },
       h("span", { class: "document-name", title: document.filename }, document.filename),
       h("span", { class: "document-meta" }, meta),

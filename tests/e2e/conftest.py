@@ -71,7 +71,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def blank_page(browser):
     """A fresh browser tab that has not loaded the chat yet (for routes set up before loading)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 820}, color_scheme="light")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

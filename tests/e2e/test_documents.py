@@ -1,0 +1,56 @@
+"""The documents panel: upload by the file picker, watch ingestion reach READY, ask about it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.chat import ANSWER, ask, wait_for_answer
+
+pytestmark = pytest.mark.network
+
+HANDBOOK = """# Zephyr gateway handbook
+
+## Key rotation
+
+The Zephyr gateway rotates its signing keys every 90 days and keeps the previous key for one
+week, so tokens signed just before a rotation stay valid.
+
+## Throughput
+
+A single Zephyr gateway node forwards up to 4,000 requests per second.
+"""
+
+
+def test_uploaded_document_reaches_ready_and_answers_cite_it(page: Page, screenshot, tmp_path: Path) -> None:
+    handbook = tmp_path / "zephyr-handbook.md"
+    handbook.write_text(HANDBOOK)
+    page.click("#open-documents")
+
+    page.set_input_files("#file-input", str(handbook))
+
+    item = page.locator('.document[data-filename="zephyr-handbook.md"]')
+    expect(item).to_have_attribute("data-status", "READY", timeout=120_000)
+    expect(item).to_contain_text("Ready")
+    screenshot(page, "documents")
+    page.click("#close-documents")
+    ask(page, "How often does the Zephyr gateway rotate its signing keys?")
+    wait_for_answer(page)
+    answer = page.locator(ANSWER).last
+    expect(answer.locator(".content")).to_contain_text("every 90 days")
+    expect(answer.locator(".sources .source", has_text="zephyr-handbook.md")).to_be_visible()
+
+
+def test_deleting_a_document_removes_it_from_the_panel(page: Page, tmp_path: Path) -> None:
+    notes = tmp_path / "scratch-notes.txt"
+    notes.write_text("Scratch notes that are about to be deleted.")
+    page.click("#open-documents")
+    page.set_input_files("#file-input", str(notes))
+    item = page.locator('.document[data-filename="scratch-notes.txt"]')
+    expect(item).to_have_attribute("data-status", "READY", timeout=120_000)
+
+    item.get_by_role("button", name="Delete scratch-notes.txt").click()
+
+    expect(item).to_have_count(0)
