@@ -10,12 +10,12 @@ import os
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 logging.disable(logging.INFO)
 
-from bench import cold_start, guard, turn_overhead  # noqa: E402 - logging must be quiet before imports
+from bench import cold_start, guard, ingest, retrieval, turn_overhead  # noqa: E402 - logging must be quiet before imports
 
 
 def main() -> None:
     results: dict[str, float] = {}
-    for benchmark in (cold_start, turn_overhead, guard):
+    for benchmark in (cold_start, turn_overhead, guard, ingest, retrieval):
         results.update(benchmark.run())
     print(json.dumps(results))
 
