@@ -3,6 +3,7 @@ bodies sent, and responses in the shapes OpenSearch Serverless returns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from lambdas.adapters.opensearch import (
     index_definition,
 )
 from lambdas.core.models import Chunk
+from lambdas.core.rag.retrieval import HybridRetriever
 from tests.support.opensearch_fakes import (
     ScriptedOpenSearch,
     bulk_response,
@@ -316,3 +318,33 @@ def test_deleting_an_index_that_is_gone_succeeds() -> None:
     OpenSearchIndexes(endpoint).delete("chunks")
 
     assert (endpoint.requests[0].method, endpoint.requests[0].path) == ("DELETE", "/chunks")
+
+
+def test_hybrid_retrieval_fuses_both_searches_and_widens_hits_with_their_neighbours() -> None:
+    hit_chunk, neighbour = chunk(1, "Duration is rounded up."), chunk(2, "Requests are billed too.")
+    endpoint = (
+        ScriptedOpenSearch()
+        .answer(200, search_response([hit(source(hit_chunk), score=3.5)]))
+        .answer(200, search_response([hit(source(hit_chunk), score=1.9)]))
+        .answer(200, search_response([hit(source(hit_chunk), score=0.0), hit(source(neighbour), score=0.0)]))
+    )
+    retriever = HybridRetriever(_FixedEmbedder(), OpenSearchChunkIndex(endpoint, "chunks"))
+
+    passages = retriever.retrieve(OWNER, "How is the duration billed?", 1)
+
+    keyword, vector, lookup = (request.json() for request in endpoint.requests)
+    assert keyword["query"]["bool"]["must"] == [{"match": {"search_text": "duration billed"}}]
+    assert vector["query"]["knn"]["embedding"]["vector"] == [0.6, 0.8]
+    assert neighbour.chunk_id in lookup["query"]["bool"]["filter"][1]["terms"]["chunk_id"]
+    assert [passage.text for passage in passages] == ["Duration is rounded up.\n\nRequests are billed too."]
+
+
+class _FixedEmbedder:
+    model_id = "fixed"
+    dimensions = 2
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return [self.embed_query(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [0.6, 0.8]
