@@ -10,7 +10,8 @@ QUESTION = "How does local mode run without an AWS account?"
 
 def open_chat(page: Page, base_url: str) -> None:
     page.goto(base_url + "/")
-    page.wait_for_selector("#model-select option", state="attached")
+    # Generous: the first page of a session waits for the server to build its services.
+    page.wait_for_selector("#model-select option", state="attached", timeout=90_000)
 
 
 def ask(page: Page, question: str) -> None:

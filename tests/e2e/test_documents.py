@@ -54,3 +54,32 @@ def test_deleting_a_document_removes_it_from_the_panel(page: Page, tmp_path: Pat
     item.get_by_role("button", name="Delete scratch-notes.txt").click()
 
     expect(item).to_have_count(0)
+
+
+DROP_FILE = """(name) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File(["Dropped notes: the Zephyr gateway logs to its own bucket."], name, { type: "text/plain" }));
+  return transfer;
+}"""
+
+
+def test_a_file_dropped_on_the_panel_is_uploaded(page: Page) -> None:
+    page.click("#open-documents")
+    transfer = page.evaluate_handle(DROP_FILE, "dropped-notes.txt")
+
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+
+    item = page.locator('.document[data-filename="dropped-notes.txt"]')
+    expect(item).to_have_attribute("data-status", "READY", timeout=120_000)
+
+
+def test_a_document_that_cannot_be_read_shows_failed_with_its_reason(page: Page, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"this is not a PDF at all")
+    page.click("#open-documents")
+
+    page.set_input_files("#file-input", str(broken))
+
+    item = page.locator('.document[data-filename="broken.pdf"]')
+    expect(item).to_have_attribute("data-status", "FAILED", timeout=120_000)
+    expect(item.locator(".document-reason")).not_to_be_empty()
