@@ -28,7 +28,7 @@ class RetrievalConfig:
     gain over every chunk size tried (docs/decisions.md, "Fusion of keyword and vector search")."""
     rrf_k: int = RRF_K
     """Only used by `fusion="rrf"`."""
-    passage_chars: int = 1200
+    passage_chars: int = 1400
     """A hit is widened with its neighbouring chunks up to this many characters (0: never)."""
     neighbour_radius: int = 2
     """At most this many chunks are added on each side of a hit."""
