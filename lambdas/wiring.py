@@ -17,7 +17,7 @@ from lambdas.core.chat import ChatService, ChatSettings
 from lambdas.core.clock import SystemClock, UuidGenerator
 from lambdas.core.conversations import ConversationService
 from lambdas.core.documents import DocumentService
-from lambdas.core.ingestion import IngestionPipeline
+from lambdas.core.ingestion import EmbeddingUsage, IngestionPipeline
 from lambdas.core.limits import LimitPolicy
 from lambdas.core.models import Passage
 from lambdas.core.ports import (
@@ -36,7 +36,7 @@ from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_tab
 from lambdas.core.rag.chunking import chunk_text
 from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
 from lambdas.core.response_cache import CachedModel
-from lambdas.core.usage import UsageService
+from lambdas.core.usage import EmbeddingUsageRecorder, UsageService
 
 if TYPE_CHECKING:
     from lambdas.adapters.websocket import ConnectionPublisher
@@ -90,7 +90,10 @@ def build_services(
     the DynamoDB stores: with an injected conversation store (tests, benchmarks) there are
     none unless `rate_limiter` is given."""
     rag = rag or RagServices(settings)
-    prices = load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
+    prices = _price_table(settings)
+    if settings.vector_backend != "local":
+        # Every ingestion batch is priced with it: an unpriced embedding model is refused now.
+        prices.embedding_price(settings.embedding_model_id)
     offered = [prices.model(model_id) for model_id in settings.offered_model_ids()]
     catalog = ModelCatalog(offered, default_model_id=offered[0].id)
     fallback_id = settings.bedrock_fallback_model_id if settings.provider == "bedrock" else None
@@ -139,6 +142,7 @@ class RagServices:
         objects: ObjectStore | None = None,
         index: ChunkIndex | None = None,
         embedder: Embedder | None = None,
+        embedding_usage: EmbeddingUsage | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -146,6 +150,10 @@ class RagServices:
         self._index = index
         self._embedder = embedder
         self._embedder_built = embedder is not None
+        self._embedding_usage = embedding_usage
+        # An injected embedder (tests, benchmarks) is metered only when `embedding_usage` comes
+        # with it, as an injected conversation store has rate limits only when they are given.
+        self._embedding_usage_built = embedder is not None or embedding_usage is not None
         self._lock = threading.RLock()
 
     @property
@@ -182,6 +190,15 @@ class RagServices:
             return self._embedder
 
     @property
+    def embedding_usage(self) -> EmbeddingUsage | None:
+        """Adds each ingestion batch's embedding tokens and cost to its owner's usage."""
+        with self._lock:
+            if not self._embedding_usage_built:
+                self._embedding_usage = build_embedding_usage(self._settings, self.embedder)
+                self._embedding_usage_built = True
+            return self._embedding_usage
+
+    @property
     def documents(self) -> DocumentService:
         return DocumentService(
             store=self.store,
@@ -202,6 +219,7 @@ class RagServices:
             chunker=partial(chunk_text, config=DEFAULT_CONFIG.chunking),
             embedder=self.embedder,
             batch_size=self._settings.ingest_batch_size,
+            embedding_usage=self.embedding_usage,
         )
 
     @property
@@ -262,6 +280,19 @@ def build_embedder(settings: Settings) -> Embedder | None:
     )
 
 
+def build_embedding_usage(settings: Settings, embedder: Embedder | None) -> EmbeddingUsage | None:
+    """Records into the usage table at the embedder's price; the local MiniLM is priced at zero,
+    so local mode shows the tokens ingestion would send to a paid model, at no cost."""
+    if embedder is None:
+        return None
+    return EmbeddingUsageRecorder(
+        _dynamodb_usage_store(settings),
+        SystemClock(),
+        model_id=embedder.model_id,
+        input_per_1k_usd=_price_table(settings).embedding_price(embedder.model_id),
+    )
+
+
 @lru_cache(maxsize=1)
 def _local_embedder() -> Embedder | None:
     """One per process: loading the weights takes a while and they never change."""
@@ -271,6 +302,10 @@ def _local_embedder() -> Embedder | None:
     embedder = load_local_embedder()
     # Restarts and re-uploads embed the same chunks again: the disk cache makes that a file read.
     return CachedEmbedder(embedder) if embedder else None
+
+
+def _price_table(settings: Settings) -> PriceTable:
+    return load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
 
 
 def _s3_object_store(settings: Settings) -> ObjectStore:

@@ -31,6 +31,13 @@ class Chunker(Protocol):
     def __call__(self, text: str, *, document_id: str, owner: str, title: str) -> list[Chunk]: ...
 
 
+class EmbeddingUsage(Protocol):
+    """Adds the tokens and cost of one embedding call to the owner's usage
+    (`lambdas.core.usage.EmbeddingUsageRecorder`, bound to the embedder's model and price)."""
+
+    def record(self, owner: str, texts: Sequence[str]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractedDocument:
     """Output of the extract step: the input of the Map (over `batches`) and of the index step."""
@@ -68,6 +75,8 @@ class IngestionPipeline:
     embedder: Embedder | None
     """None in keyword-only mode: chunks are indexed without vectors."""
     batch_size: int = 32
+    embedding_usage: EmbeddingUsage | None = None
+    """None where embeddings are not metered (keyword-only mode, injected test embedders)."""
 
     def extract_and_chunk(self, upload_key: str) -> ExtractedDocument:
         """Mark the document PROCESSING, extract and chunk it, and write the chunks in batches.
@@ -96,15 +105,21 @@ class IngestionPipeline:
         return ExtractedDocument(key.document_id, key.owner, tuple(batch_keys))
 
     def embed_batch(self, batch_key: str) -> str:
-        """Embed one batch and write its vectors next to it; returns the vectors' key.
+        """Embed one batch, record its usage for the owner, and write its vectors next to it;
+        returns the vectors' key.
 
         The embedder raises ModelThrottled when the provider throttles, which the state
-        machine retries with backoff.
+        machine retries with backoff. Usage is recorded once the call succeeded, so a retried
+        batch counts every call the provider billed.
         """
         vectors: list[list[float]] | None = None
         if self.embedder is not None:
             chunks = _read_chunks(self.objects, batch_key)
-            vectors = self.embedder.embed_documents([contextual_text(chunk) for chunk in chunks])
+            texts = [contextual_text(chunk) for chunk in chunks]
+            vectors = self.embedder.embed_documents(texts)
+            if self.embedding_usage is not None:
+                # A batch holds chunks of one document, so of one owner.
+                self.embedding_usage.record(chunks[0].owner, texts)
         key = vectors_key(batch_key)
         self.objects.put_json(
             key,

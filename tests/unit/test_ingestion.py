@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -54,6 +55,16 @@ def index() -> InMemoryChunkIndex:
     return InMemoryChunkIndex()
 
 
+@dataclass
+class RecordedEmbeddingUsage:
+    """Keeps each recorded call as (owner, texts)."""
+
+    calls: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    def record(self, owner: str, texts: Sequence[str]) -> None:
+        self.calls.append((owner, list(texts)))
+
+
 def pipeline(
     store: InMemoryDocumentStore,
     objects: InMemoryObjectStore,
@@ -61,6 +72,7 @@ def pipeline(
     *,
     embedder: HashEmbedder | None = None,
     batch_size: int = 2,
+    embedding_usage: RecordedEmbeddingUsage | None = None,
 ) -> IngestionPipeline:
     return IngestionPipeline(
         store=store,
@@ -69,6 +81,7 @@ def pipeline(
         chunker=paragraph_chunker,
         embedder=embedder,
         batch_size=batch_size,
+        embedding_usage=embedding_usage,
     )
 
 
@@ -181,6 +194,37 @@ def test_embed_lets_throttling_surface_as_model_throttled(
     batch_key = extract(store, objects).batch_keys[0]
     with pytest.raises(ModelThrottled):
         pipeline(store, objects, embedder=HashEmbedder(throttle_calls=1)).embed_batch(batch_key)
+
+
+def test_embed_records_the_texts_it_embedded_for_the_batchs_owner(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+) -> None:
+    batch_key = extract(store, objects).batch_keys[1]
+    embedder, usage = HashEmbedder(), RecordedEmbeddingUsage()
+    pipeline(store, objects, embedder=embedder, embedding_usage=usage).embed_batch(batch_key)
+    [embedded] = embedder.calls
+    assert usage.calls == [(OWNER, embedded)]
+    assert "Second paragraph." in embedded[0]
+
+
+def test_a_throttled_batch_records_no_usage(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+) -> None:
+    batch_key = extract(store, objects).batch_keys[0]
+    usage = RecordedEmbeddingUsage()
+    steps = pipeline(store, objects, embedder=HashEmbedder(throttle_calls=1), embedding_usage=usage)
+    with pytest.raises(ModelThrottled):
+        steps.embed_batch(batch_key)
+    assert usage.calls == []
+
+
+def test_keyword_only_ingestion_records_no_embedding_usage(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+) -> None:
+    batch_key = extract(store, objects).batch_keys[0]
+    usage = RecordedEmbeddingUsage()
+    pipeline(store, objects, embedder=None, embedding_usage=usage).embed_batch(batch_key)
+    assert usage.calls == []
 
 
 def test_index_stores_every_chunk_with_its_vector(

@@ -5,10 +5,11 @@ from datetime import date
 
 import pytest
 
+from lambdas.adapters.local.embedder import MODEL_ID as MINILM
 from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.core.errors import InvalidRequest
 from lambdas.core.ports import DailyUsage
-from lambdas.core.pricing import UnknownModel
+from lambdas.core.pricing import UnknownModel, load_price_table
 from lambdas.core.usage import (
     DayRange,
     EmbeddingUsageRecorder,
@@ -181,6 +182,10 @@ def test_embedding_usage_is_estimated_tokens_times_the_embedding_price():
     assert record.cost_usd == pytest.approx(1010 / 1000 * 0.00002)
 
 
+def test_the_local_embedder_is_priced_at_zero():
+    assert load_price_table().embedding_price(MINILM) == 0.0
+
+
 # Configuration
 
 
@@ -194,3 +199,13 @@ def test_embedding_usage_is_estimated_tokens_times_the_embedding_price():
 def test_a_configured_model_missing_from_the_price_table_is_refused_at_startup(settings):
     with pytest.raises(UnknownModel, match="claude-unpriced-v9"):
         build_services(Settings(**settings), store=InMemoryConversationStore(), model=ScriptedModel())
+
+
+def test_a_cloud_embedding_model_missing_from_the_price_table_is_refused_at_startup():
+    settings = Settings(
+        vector_backend="s3vectors",
+        s3vectors_bucket="vectors",
+        embedding_model_id="amazon.titan-embed-unpriced-v9",
+    )
+    with pytest.raises(UnknownModel, match="titan-embed-unpriced-v9"):
+        build_services(settings, store=InMemoryConversationStore(), model=ScriptedModel())
