@@ -112,8 +112,9 @@ class UsageService:
 class EmbeddingUsageRecorder:
     """Adds the tokens and cost of an embedding call to the owner's daily usage.
 
-    Embedding APIs called in batches report no per-text usage, so the tokens are the same
-    conservative estimate the context budget uses; the cost is priced from those tokens.
+    The Embedder port returns vectors only, so the tokens are the same conservative estimate
+    the context budget uses; the cost is priced from those tokens. Implements
+    `lambdas.core.ingestion.EmbeddingUsage`.
     """
 
     def __init__(self, store: UsageStore, clock: Clock, *, model_id: str, input_per_1k_usd: float) -> None:
