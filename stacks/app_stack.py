@@ -127,7 +127,7 @@ class AppStack(Stack):
         # Presigned uploads into uploads/<owner>/..., and deletion of a user's documents.
         documents = DocumentObjects(data)
         documents.allow(self.api_function, UPLOADS_PREFIX, "s3:PutObject", "s3:DeleteObject")
-        vectors.grant_write(self.api_function)
+        vectors.grant_delete(self.api_function)
 
         self.rest_api = RestApi(
             self,
@@ -239,7 +239,8 @@ class AppStack(Stack):
                 "VectorAccess",
                 store=vectors,
                 config=config,
-                query_roles=[_role(self.api_function), _role(self.stream_function)],
+                readers=[_role(self.stream_function)],
+                deleters=[_role(self.api_function)],
                 ingestion_role=ingestion_role,
                 index_function=index_resource,
             )

@@ -37,6 +37,7 @@ class VectorStore(Construct):
         self.vector_bucket: s3vectors.CfnVectorBucket | None = None
         self.vector_index: s3vectors.CfnIndex | None = None
         self.collection_name = f"{config.app_name}-{config.stage}"[:32]
+        self._key = key
         if self.backend == "opensearch":
             self._collection(config, key)
         else:
@@ -126,39 +127,49 @@ class VectorStore(Construct):
             "S3VECTORS_INDEX": config.s3vectors_index,
         }
 
+    # Each grant names the S3 Vectors actions the adapter calls for that use; on OpenSearch the
+    # data-access policy (`VectorAccess`) draws the same lines, IAM only opens the collection.
+    # Callers of a KMS-encrypted vector bucket need the key themselves: decrypt to read vectors
+    # and their metadata, a data key to write new ones.
+
     def grant_read(self, principal: iam.IGrantable) -> None:
-        self._grant(principal, ["s3vectors:QueryVectors", "s3vectors:GetVectors"], ["aoss:APIAccessAll"])
+        """Query, and fetch chunks by key (metadata filters and returned metadata need GetVectors)."""
+        self._grant(principal, ["s3vectors:QueryVectors", "s3vectors:GetVectors"], ["kms:Decrypt"])
+
+    def grant_delete(self, principal: iam.IGrantable) -> None:
+        """Delete a document's vectors, which are found by fetching consecutive chunk keys."""
+        self._grant(principal, ["s3vectors:GetVectors", "s3vectors:DeleteVectors"], ["kms:Decrypt"])
 
     def grant_write(self, principal: iam.IGrantable) -> None:
+        """Replace a document's vectors: put the new ones, delete those left over."""
         self._grant(
             principal,
             [
                 "s3vectors:PutVectors",
                 "s3vectors:DeleteVectors",
-                "s3vectors:ListVectors",
                 "s3vectors:QueryVectors",
                 "s3vectors:GetVectors",
             ],
-            ["aoss:APIAccessAll"],
+            ["kms:Decrypt", "kms:GenerateDataKey"],
         )
 
-    def _grant(
-        self, principal: iam.IGrantable, s3vectors_actions: list[str], aoss_actions: list[str]
-    ) -> None:
+    def _grant(self, principal: iam.IGrantable, s3vectors_actions: list[str], key_actions: list[str]) -> None:
         if self.collection is not None:
             principal.grant_principal.add_to_principal_policy(
-                iam.PolicyStatement(actions=aoss_actions, resources=[self.collection.attr_arn])
+                iam.PolicyStatement(actions=["aoss:APIAccessAll"], resources=[self.collection.attr_arn])
             )
-        else:
-            assert self.vector_index is not None
-            principal.grant_principal.add_to_principal_policy(
-                iam.PolicyStatement(actions=s3vectors_actions, resources=[self.vector_index.attr_index_arn])
-            )
+            return
+        assert self.vector_index is not None
+        principal.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=s3vectors_actions, resources=[self.vector_index.attr_index_arn])
+        )
+        self._key.grant(principal, *key_actions)
 
 
 class VectorAccess(Construct):
-    """OpenSearch Serverless data-access policy naming only the query and ingestion roles, and the
-    index those roles use, created by a custom resource running as the ingestion role.
+    """OpenSearch Serverless data-access policy naming only the roles that use the chunks (readers
+    read, deleters also delete a document's chunks, the ingestion role writes them and manages the
+    index), and the index itself, created by a custom resource running as the ingestion role.
 
     Contract with `lambdas.handlers.vector_index_resource.handler`: CloudFormation invokes the
     function directly (the service token is the function's ARN, no provider framework), so the
@@ -180,14 +191,17 @@ class VectorAccess(Construct):
         *,
         store: VectorStore,
         config: DeploymentConfig,
-        query_roles: list[iam.IRole],
+        readers: list[iam.IRole],
+        deleters: list[iam.IRole],
         ingestion_role: iam.IRole,
         index_function: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         assert store.collection is not None
         name = store.collection_name
-        index_resource = [f"index/{name}/*"]
+        # Readers and deleters reach only the index the functions are configured with; the
+        # ingestion role manages index lifecycles, so it also reaches the one a rename replaces.
+        chunk_index = [f"index/{name}/{config.opensearch_index}"]
         self.policy = aoss.CfnAccessPolicy(
             self,
             "DataAccessPolicy",
@@ -196,22 +210,38 @@ class VectorAccess(Construct):
             policy=Stack.of(self).to_json_string(
                 [
                     {
-                        "Description": "Query: read chunks",
+                        "Description": "Chat: read chunks",
                         "Rules": [
                             {
                                 "ResourceType": "index",
-                                "Resource": index_resource,
+                                "Resource": chunk_index,
                                 "Permission": ["aoss:ReadDocument", "aoss:DescribeIndex"],
                             }
                         ],
-                        "Principal": [role.role_arn for role in query_roles],
+                        "Principal": [role.role_arn for role in readers],
+                    },
+                    {
+                        # Deleting a document searches for its chunks and bulk-deletes them.
+                        "Description": "API: read chunks and delete a document's chunks",
+                        "Rules": [
+                            {
+                                "ResourceType": "index",
+                                "Resource": chunk_index,
+                                "Permission": [
+                                    "aoss:ReadDocument",
+                                    "aoss:WriteDocument",
+                                    "aoss:DescribeIndex",
+                                ],
+                            }
+                        ],
+                        "Principal": [role.role_arn for role in deleters],
                     },
                     {
                         "Description": "Ingestion: create the index, write and delete chunks",
                         "Rules": [
                             {
                                 "ResourceType": "index",
-                                "Resource": index_resource,
+                                "Resource": [f"index/{name}/*"],
                                 "Permission": [
                                     "aoss:CreateIndex",
                                     "aoss:DescribeIndex",

@@ -1,11 +1,15 @@
-"""The vector store: only the query and ingestion roles reach the collection; dev halves idle OCUs."""
+"""The vector store: each role reaches the chunks only as far as its function needs; dev halves
+idle OCUs."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
-from tests.infra.conftest import Synthesized, resources_of
+from tests.infra.conftest import Synthesized, as_list, policy_statements, resources_of
+
+CHUNK_INDEX = "index/genai-chat-dev/chunks"
 
 
 def _policy_text(synthesized: Synthesized) -> str:
@@ -19,6 +23,39 @@ def _roles_named(policy_text: str) -> set[str]:
     return set(re.findall(r'\{"Fn::GetAtt": \["(\w+?)[0-9A-F]{8}", "Arn"\]\}', policy_text))
 
 
+def _data_access_grants(synthesized: Synthesized) -> dict[str, set[tuple[str, str]]]:
+    """Role construct name -> the (index resource, permission) pairs the data-access policy grants it."""
+    (policy,) = resources_of(synthesized.app_json, "AWS::OpenSearchServerless::AccessPolicy").values()
+    parts = policy["Properties"]["Policy"]["Fn::Join"][1]
+    rules = json.loads("".join(part if isinstance(part, str) else _role_name(part) for part in parts))
+    grants: dict[str, set[tuple[str, str]]] = {}
+    for rule in rules:
+        pairs = {
+            (resource, permission)
+            for entry in rule["Rules"]
+            for resource in entry["Resource"]
+            for permission in entry["Permission"]
+        }
+        for principal in rule["Principal"]:
+            grants.setdefault(principal, set()).update(pairs)
+    return grants
+
+
+def _role_name(intrinsic: dict[str, Any]) -> str:
+    logical_id, _ = intrinsic["Fn::GetAtt"]
+    return str(logical_id)[:-8]
+
+
+def _actions_granted(synthesized: Synthesized, role: str, resource_mark: str) -> set[str]:
+    """IAM actions the role's policies allow on resources whose reference mentions `resource_mark`."""
+    return {
+        action
+        for policy_id, statement in policy_statements(synthesized.app_json)
+        if policy_id.startswith(f"{role}DefaultPolicy") and resource_mark in json.dumps(statement["Resource"])
+        for action in as_list(statement["Action"])
+    }
+
+
 def test_data_access_policy_names_only_the_query_and_ingestion_roles(dev: Synthesized) -> None:
     text = _policy_text(dev)
     assert _roles_named(text) == {
@@ -29,11 +66,52 @@ def test_data_access_policy_names_only_the_query_and_ingestion_roles(dev: Synthe
     assert "*" not in re.sub(r"index/[\w-]+/\*", "", text)
 
 
-def test_only_the_ingestion_role_may_create_or_write_the_index(dev: Synthesized) -> None:
-    query, ingestion = _policy_text(dev).split("Ingestion: create the index")
-    assert "aoss:WriteDocument" not in query
-    assert "aoss:WriteDocument" in ingestion
-    assert _roles_named(ingestion) == {"IngestionRole"}
+def test_only_the_ingestion_role_may_create_or_delete_the_index(dev: Synthesized) -> None:
+    index_managers = {
+        role
+        for role, pairs in _data_access_grants(dev).items()
+        if {permission for _, permission in pairs} & {"aoss:CreateIndex", "aoss:DeleteIndex"}
+    }
+    assert index_managers == {"IngestionRole"}
+
+
+def test_api_role_may_read_and_delete_chunks_of_the_configured_index_only(dev: Synthesized) -> None:
+    assert _data_access_grants(dev)["ApiFunctionRole"] == {
+        (CHUNK_INDEX, "aoss:DescribeIndex"),
+        (CHUNK_INDEX, "aoss:ReadDocument"),
+        (CHUNK_INDEX, "aoss:WriteDocument"),
+    }
+
+
+def test_stream_role_may_only_read_chunks_of_the_configured_index(dev: Synthesized) -> None:
+    assert _data_access_grants(dev)["StreamFunctionRole"] == {
+        (CHUNK_INDEX, "aoss:DescribeIndex"),
+        (CHUNK_INDEX, "aoss:ReadDocument"),
+    }
+
+
+def test_on_s3_vectors_the_api_role_may_delete_vectors_but_not_write_them(prod: Synthesized) -> None:
+    assert _actions_granted(prod, "ApiFunctionRole", "VectorIndex") == {
+        "s3vectors:QueryVectors",
+        "s3vectors:GetVectors",
+        "s3vectors:DeleteVectors",
+    }
+
+
+def test_on_s3_vectors_the_stream_role_may_only_read_vectors(prod: Synthesized) -> None:
+    assert _actions_granted(prod, "StreamFunctionRole", "VectorIndex") == {
+        "s3vectors:QueryVectors",
+        "s3vectors:GetVectors",
+    }
+
+
+def test_s3_vectors_readers_may_decrypt_with_the_vector_bucket_key(prod: Synthesized) -> None:
+    for role in ("ApiFunctionRole", "StreamFunctionRole"):
+        assert _actions_granted(prod, role, "VectorsKey") == {"kms:Decrypt"}
+
+
+def test_s3_vectors_ingestion_may_encrypt_new_vectors_with_the_vector_bucket_key(prod: Synthesized) -> None:
+    assert _actions_granted(prod, "IngestionRole", "VectorsKey") == {"kms:Decrypt", "kms:GenerateDataKey"}
 
 
 def test_dev_collection_runs_without_standby_replicas(dev: Synthesized) -> None:
