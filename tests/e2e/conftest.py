@@ -25,6 +25,12 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 STREAM_DELAY_MS = "60"
 """Slow enough that an answer arrives in several visible steps."""
+NO_LIMITS = {
+    "RATE_LIMIT_REQUESTS_PER_MINUTE": "0",
+    "RATE_LIMIT_TOKENS_PER_MINUTE": "0",
+    "DAILY_TOKEN_BUDGET": "0",
+}
+"""The whole suite chats as one user: a limit would make tests depend on how many ran before."""
 INGESTION_TIMEOUT_SECONDS = 120
 
 
@@ -42,7 +48,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[LocalServer]:
-    local = LocalServer(env={"LOCAL_STREAM_DELAY_MS": STREAM_DELAY_MS})
+    local = LocalServer(env={"LOCAL_STREAM_DELAY_MS": STREAM_DELAY_MS, **NO_LIMITS})
     _wait_for_sample_corpus(local)
     yield local
     local.stop()
