@@ -20,6 +20,16 @@ export function latency(ms) {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+// A wait in words: "42 s", "12 min", "5 h 20 min".
+export function wait(seconds) {
+  const whole = Math.max(0, Math.ceil(seconds));
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.ceil(whole / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const rest = minutes % 60;
+  return rest ? `${Math.floor(minutes / 60)} h ${rest} min` : `${minutes / 60} h`;
+}
+
 export function pricePer1k(model) {
   if (!model.input_per_1k_usd && !model.output_per_1k_usd) return "free";
   return `$${model.input_per_1k_usd} / $${model.output_per_1k_usd} per 1K`;

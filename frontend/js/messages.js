@@ -2,6 +2,7 @@
 import { h, icon, iconButton, toast } from "./dom.js";
 import * as format from "./format.js";
 import { linkCitations, renderMarkdown } from "./markdown.js";
+import { blockedNote } from "./verdicts.js";
 
 export class MessageList {
   constructor(container, emptyState, { onCite, onRetry }) {
@@ -98,6 +99,10 @@ class AnswerView {
     this.render(result.answer ?? result.content ?? this.text);
     this.element.dataset.state = result.complete === false ? "incomplete" : "done";
     this.element.removeAttribute("aria-busy");
+    if (result.blocked) {
+      this.element.dataset.blocked = "true";
+      this.content.before(blockedNote(result.reason));
+    }
     if (this.citations.size) this.element.insertBefore(this.#sources(), this.foot);
     this.foot.replaceChildren(this.#actions(), this.#metrics(result));
     if (result.complete === false) this.foot.append(h("span", { class: "flag" }, "Incomplete answer"));
@@ -112,10 +117,13 @@ class AnswerView {
     if (this.text) this.render(this.text);
     this.element.dataset.state = "error";
     this.element.removeAttribute("aria-busy");
+    const retry = h("button", { type: "button", onclick: () => this.list.onRetry(this.question) }, "Retry");
+    const limited = error.code === "rate_limited";
     const box = h("div", { class: "error-box", role: "alert" },
-      h("span", {}, error.message ?? "Something went wrong."),
-      h("button", { type: "button", onclick: () => this.list.onRetry(this.question) }, "Retry"));
+      h("span", {}, limited ? h("strong", {}, "Usage limit reached. ") : null, error.message ?? "Something went wrong."),
+      retry);
     this.foot.replaceChildren(box);
+    if (limited && error.retry_after_seconds > 0) holdUntilAllowed(retry, error.retry_after_seconds);
     if (this.text) this.foot.append(h("span", { class: "flag" }, "Incomplete answer"));
   }
 
@@ -153,4 +161,21 @@ class AnswerView {
     return h("span", { class: "metrics" },
       items.map(([label, value]) => h("span", { class: "metric", title: label }, h("strong", {}, `${label} `), value)));
   }
+}
+
+// Keeps Retry disabled, counting down, until the service will accept the question again.
+function holdUntilAllowed(button, seconds) {
+  const allowedAt = Date.now() + seconds * 1000;
+  const tick = () => {
+    const left = (allowedAt - Date.now()) / 1000;
+    if (left > 0 && button.isConnected) {
+      button.disabled = true;
+      button.textContent = `Retry in ${format.wait(left)}`;
+      setTimeout(tick, (left % 1 || 1) * 1000); // next whole second
+    } else {
+      button.disabled = false;
+      button.textContent = "Retry";
+    }
+  };
+  tick();
 }

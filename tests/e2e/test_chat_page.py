@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from tests.e2e.chat import ANSWER, QUESTION, ask, open_chat, wait_for_answer
+from tests.e2e.chat import ANSWER, QUESTION, answering, ask, open_chat, wait_for_answer
 
 pytestmark = __import__("pytest").mark.network
 
@@ -207,32 +207,8 @@ def test_model_picker_shows_each_models_price(blank_page: Page, server) -> None:
 MARKUP = 'Markup: <img src=x onerror="window.pwned=1"> and <script>window.pwned=2</script> as text.'
 
 
-def answer_with_markup(socket: WebSocketRoute) -> None:
-    """Stands in for the stream: whatever is asked, the model answers with markup."""
-
-    def reply(message: str | bytes) -> None:
-        request_id = json.loads(message)["request_id"]
-        for piece in (MARKUP[:25], MARKUP[25:]):
-            socket.send(json.dumps({"type": "delta", "request_id": request_id, "text": piece}))
-        done = {
-            "type": "done",
-            "request_id": request_id,
-            "conversation_id": "conversation-with-markup",
-            "message_id": "answer-with-markup",
-            "answer": MARKUP,
-            "citations": [],
-            "model": "local-extractive",
-            "usage": {"input_tokens": 12, "output_tokens": 20},
-            "cost_usd": 0,
-            "latency_ms": 5,
-        }
-        socket.send(json.dumps(done))
-
-    socket.on_message(reply)
-
-
 def test_markup_in_an_answer_renders_as_inert_text(blank_page: Page, server) -> None:
-    blank_page.route_web_socket("**/ws", answer_with_markup)
+    blank_page.route_web_socket("**/ws", answering(MARKUP))
     open_chat(blank_page, server.base_url)
 
     ask(blank_page, "Show me some markup")
