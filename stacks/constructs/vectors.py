@@ -177,9 +177,12 @@ class VectorAccess(Construct):
     on success and on failure alike. `ResourceProperties` carry `Endpoint` (collection endpoint,
     `https://...`), `IndexName`, `Dimensions` (a number as a string) and `RetainOnDelete`
     (`"true"` | `"false"`). Create makes the index if it is absent (knn_vector of `Dimensions`,
-    HNSW, text fields for BM25, owner and document keyword fields); Update with a changed name or
-    dimension creates the new index and returns its name as the new physical id, so CloudFormation
-    deletes the old one afterwards; Delete removes the index unless `RetainOnDelete` is `"true"`.
+    HNSW, text fields for BM25, owner and document keyword fields); Update with a changed name
+    creates the new index and returns its name as the new physical id, so CloudFormation deletes
+    the old one afterwards. Update with a changed dimension under the same name fails, since a
+    knn_vector field cannot change its dimension: a new dimension needs a new `opensearchIndex`
+    name (and the documents ingested again into that empty index). Delete removes the index
+    unless `RetainOnDelete` is `"true"`.
     The data-access policy is created just before and takes up to a minute to apply, so the
     handler retries 403 answers for a while before failing.
     """

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from stacks.constructs.vectors import VectorAccess
 from tests.infra.conftest import Synthesized, as_list, policy_statements, resources_of
 
 CHUNK_INDEX = "index/genai-chat-dev/chunks"
@@ -131,3 +132,9 @@ def test_s3_vectors_backend_has_a_cosine_index_of_the_configured_dimension(prod:
     prod.data.has_resource_properties(
         "AWS::S3Vectors::Index", {"Dimension": 1024, "DistanceMetric": "cosine", "DataType": "float32"}
     )
+
+
+def test_index_contract_asks_for_a_new_index_name_for_a_new_dimension() -> None:
+    contract = " ".join((VectorAccess.__doc__ or "").split())
+    assert "changed name or dimension creates" not in contract
+    assert "a new dimension needs a new `opensearchIndex` name" in contract

@@ -1,0 +1,20 @@
+"""The deploy guide promises only what the stacks and the page do."""
+
+from __future__ import annotations
+
+import re
+
+from tools.build_lambda_asset import REPO_ROOT
+
+GUIDE = (REPO_ROOT / "docs" / "deploy.md").read_text()
+
+
+def _settings_row(key: str) -> str:
+    (row,) = re.findall(rf"^\| `{key}` \|.*$", GUIDE, flags=re.MULTILINE)
+    return row
+
+
+def test_changing_the_embedding_dimension_asks_for_a_new_index_name() -> None:
+    row = _settings_row("embeddingDimensions")
+    assert "`opensearchIndex`" in row
+    assert "`s3vectorsIndex`" in row
