@@ -78,7 +78,11 @@ class AppStack(Stack):
         )
 
         self.frontend = Frontend(
-            self, "Frontend", access_logs_bucket=store.access_logs_bucket, removal_policy=removal_policy
+            self,
+            "Frontend",
+            access_logs_bucket=store.access_logs_bucket,
+            removal_policy=removal_policy,
+            sign_in_url=data.auth.hosted_ui_url,
         )
         self.web_client = data.auth.add_web_client(
             self,
@@ -269,16 +273,7 @@ class AppStack(Stack):
             ),
         )
 
-        self.frontend.deploy_site(
-            site_dir,
-            {
-                "apiUrl": self.rest_api.api.url_for_path("/v1"),
-                "webSocketUrl": self.websocket.stage.url,
-                "region": self.region,
-                "userPoolId": data.auth.user_pool.user_pool_id,
-                "userPoolClientId": self.web_client.user_pool_client_id,
-            },
-        )
+        self.frontend.deploy_site(site_dir, self._runtime_config(data))
         CfnOutput(self, "WebUrl", value=self.frontend.url, description="Web chat")
         CfnOutput(self, "UserPoolId", value=data.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.web_client.user_pool_client_id)
@@ -290,6 +285,20 @@ class AppStack(Stack):
         CfnOutput(
             self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications"
         )
+
+    def _runtime_config(self, data: DataStack) -> dict[str, str]:
+        """The page's `config.json`: where the APIs are and how to sign in."""
+        config = {
+            "apiUrl": self.rest_api.api.url_for_path("/v1"),
+            "webSocketUrl": self.websocket.stage.url,
+            "region": self.region,
+            "userPoolId": data.auth.user_pool.user_pool_id,
+            "userPoolClientId": self.web_client.user_pool_client_id,
+        }
+        if data.auth.hosted_ui_url is not None:
+            # With a domain the page signs in through the hosted UI (authorization code + PKCE).
+            config["cognitoDomain"] = data.auth.hosted_ui_url
+        return config
 
 
 class DocumentObjects:

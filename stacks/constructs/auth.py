@@ -56,13 +56,21 @@ class Auth(Construct):
         self.identity_providers = [cognito.UserPoolClientIdentityProvider.COGNITO]
         self.identity_providers += [self._oidc(provider) for provider in config.oidc_providers]
         self.identity_providers += [self._saml(provider) for provider in config.saml_providers]
+        # Federated sign-in goes through the hosted UI, which needs a domain; without identity
+        # providers the page signs in with its own form and the pool has no domain.
+        self.domain: cognito.UserPoolDomain | None = None
         if config.oidc_providers or config.saml_providers:
-            self.user_pool.add_domain(
+            self.domain = self.user_pool.add_domain(
                 "HostedDomain",
                 cognito_domain=cognito.CognitoDomainOptions(
                     domain_prefix=f"{config.app_name}-{config.stage}"
                 ),
             )
+
+    @property
+    def hosted_ui_url(self) -> str | None:
+        """Base URL of the hosted UI (`https://<prefix>.auth.<region>.amazoncognito.com`), if any."""
+        return self.domain.base_url() if self.domain is not None else None
 
     def add_web_client(
         self, scope: Construct, construct_id: str, *, callback_urls: list[str]

@@ -29,7 +29,9 @@ class Frontend(Construct):
         *,
         access_logs_bucket: s3.IBucket,
         removal_policy: RemovalPolicy,
+        sign_in_url: str | None = None,
     ) -> None:
+        """`sign_in_url`: base URL of the user pool's hosted UI, when the page signs in through it."""
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
         self.bucket = s3.Bucket(
@@ -44,6 +46,11 @@ class Frontend(Construct):
             auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
         )
         api_hosts = f"https://*.execute-api.{region}.amazonaws.com wss://*.execute-api.{region}.amazonaws.com"
+        # The page signs in against Cognito's API (SRP) or, with a hosted UI, trades the returned
+        # code for tokens at the hosted domain's token endpoint.
+        sign_in_hosts = f"https://cognito-idp.{region}.amazonaws.com"
+        if sign_in_url is not None:
+            sign_in_hosts += f" {sign_in_url}"
         headers = cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
@@ -51,7 +58,7 @@ class Frontend(Construct):
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=(
                         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                        f"connect-src 'self' {api_hosts} https://cognito-idp.{region}.amazonaws.com; "
+                        f"connect-src 'self' {api_hosts} {sign_in_hosts}; "
                         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
                     ),
                     override=True,

@@ -1,7 +1,8 @@
 """One synthesis per deployment profile per test session: every infra test asserts on these.
 
 `dev` is the default profile (OpenSearch Serverless, no budget); `prod` switches on everything a
-production deployment adds (S3 Vectors backend, retention, deletion protection, budget, email).
+production deployment adds (S3 Vectors backend, retention, deletion protection, budget, email,
+a federated OIDC identity provider).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from stacks.application import build_application
-from stacks.config import DeploymentConfig
+from stacks.config import DeploymentConfig, OidcProvider
 from tools.build_lambda_asset import REPO_ROOT
 
 ACCOUNT = "123456789012"
@@ -78,6 +79,14 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         cors_allowed_origins=("https://chat.example.com",),
         alarm_email="ops@example.com",
         monthly_budget_usd=250.0,
+        oidc_providers=(
+            OidcProvider(
+                name="Corporate",
+                issuer_url="https://login.example.com",
+                client_id="genai-chat",
+                client_secret_name="genai-chat/oidc-client-secret",
+            ),
+        ),
     )
     return synthesize(config, tmp_path_factory.mktemp("cdk-prod"))
 

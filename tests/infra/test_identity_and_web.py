@@ -1,6 +1,11 @@
-"""Cognito sign-in defaults and the CloudFront site: private origin, security headers."""
+"""Cognito sign-in (the page's own form, or the hosted UI with federation) and the CloudFront site:
+private origin, security headers."""
 
 from __future__ import annotations
+
+import json
+import re
+from typing import Any
 
 from aws_cdk.assertions import Match
 
@@ -71,3 +76,79 @@ def test_responses_carry_security_headers(dev: Synthesized) -> None:
     behavior = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
     assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy_id}
     assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+
+
+def _runtime_config(synthesized: Synthesized) -> dict[str, Any]:
+    """The page's `config.json` as deployed, each deploy-time reference shown as `<its name>`."""
+    (deployment,) = resources_of(synthesized.app_json, "Custom::CDKBucketDeployment").values()
+    properties = deployment["Properties"]
+    for object_key, markers in zip(properties["SourceObjectKeys"], properties["SourceMarkers"], strict=True):
+        config_file = synthesized.directory / f"asset.{object_key.removesuffix('.zip')}" / "config.json"
+        if config_file.exists():
+            text = config_file.read_text()
+            for marker, value in markers.items():
+                text = text.replace(marker, _as_text(value))
+            config: dict[str, Any] = json.loads(text)
+            return config
+    raise AssertionError("no config.json among the site deployment's sources")
+
+
+def _as_text(value: Any) -> str:
+    """A CloudFormation value as text: joins joined, references as `<import, logical id or pseudo>`."""
+    if isinstance(value, str):
+        return value
+    ((function, argument),) = value.items()
+    if function == "Fn::Join":
+        separator, parts = argument
+        return str(separator).join(_as_text(part) for part in parts)
+    if function == "Fn::GetAtt":
+        return f"<{'.'.join(argument)}>"
+    return f"<{argument}>"
+
+
+def _content_security_policy(synthesized: Synthesized) -> str:
+    (policy,) = resources_of(synthesized.app_json, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+        "ContentSecurityPolicy"
+    ]
+    return json.dumps(csp["ContentSecurityPolicy"])
+
+
+def _connect_sources(csp_text: str) -> str:
+    (directive,) = [part for part in csp_text.split(";") if "connect-src" in part]
+    return directive
+
+
+def test_without_federation_the_pool_has_no_hosted_domain_and_the_page_signs_in_itself(
+    dev: Synthesized,
+) -> None:
+    dev.data.resource_count_is("AWS::Cognito::UserPoolDomain", 0)
+    assert "cognitoDomain" not in _runtime_config(dev)
+    assert "amazoncognito.com" not in _content_security_policy(dev)
+
+
+def test_a_federated_pool_has_a_hosted_sign_in_domain(prod: Synthesized) -> None:
+    prod.data.resource_count_is("AWS::Cognito::UserPoolDomain", 1)
+    prod.app.has_resource_properties(
+        "AWS::Cognito::UserPoolClient",
+        {"SupportedIdentityProviders": Match.array_with(["COGNITO", "Corporate"])},
+    )
+
+
+def test_page_config_names_the_hosted_sign_in_domain(prod: Synthesized) -> None:
+    domain = _runtime_config(prod)["cognitoDomain"]
+    assert re.fullmatch(r"https://<[^>]+HostedDomain\w+>\.auth\.us-east-1\.amazoncognito\.com", domain)
+
+
+def test_page_may_exchange_sign_in_codes_with_the_hosted_domain(prod: Synthesized) -> None:
+    connect = _connect_sources(_content_security_policy(prod))
+    assert "HostedDomain" in connect
+    assert ".auth.us-east-1.amazoncognito.com" in connect
+
+
+def test_sign_in_returns_to_the_site_and_sign_out_leaves_for_it(prod: Synthesized) -> None:
+    (distribution_id,) = resources_of(prod.app_json, "AWS::CloudFront::Distribution")
+    site_url = {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}]]}
+    (client,) = resources_of(prod.app_json, "AWS::Cognito::UserPoolClient").values()
+    assert site_url in client["Properties"]["CallbackURLs"]
+    assert site_url in client["Properties"]["LogoutURLs"]
