@@ -50,8 +50,8 @@ class Auth(Construct):
         acknowledge(
             self.user_pool,
             "AwsSolutions-COG2",
-            "MFA is optional by product decision so first use stays simple; TOTP is offered to every user "
-            "and threat protection runs in full-function mode.",
+            "MFA is optional by product decision so first use stays simple; TOTP is enabled for users "
+            "who enrol (docs/deploy.md) and threat protection runs in full-function mode.",
         )
         self.identity_providers = [cognito.UserPoolClientIdentityProvider.COGNITO]
         self.identity_providers += [self._oidc(provider) for provider in config.oidc_providers]

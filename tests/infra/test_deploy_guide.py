@@ -18,3 +18,13 @@ def test_changing_the_embedding_dimension_asks_for_a_new_index_name() -> None:
     row = _settings_row("embeddingDimensions")
     assert "`opensearchIndex`" in row
     assert "`s3vectorsIndex`" in row
+
+
+def test_guide_says_the_page_has_no_mfa_enrolment_screen() -> None:
+    assert "Users can add a TOTP authenticator" not in GUIDE
+    assert "no enrolment screen" in GUIDE
+
+
+def test_guide_shows_the_cli_calls_that_enrol_a_totp_authenticator() -> None:
+    for command in ("associate-software-token", "verify-software-token", "set-user-mfa-preference"):
+        assert f"aws cognito-idp {command}" in GUIDE
