@@ -54,7 +54,7 @@ deploy: $(STAMP) node_modules/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" npx cdk deploy --all
 
 doctor: $(STAMP)
-	$(BIN)/python -m tools.doctor
+	$(BIN)/python -m tools.doctor $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

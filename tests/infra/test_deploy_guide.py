@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from tools.build_lambda_asset import REPO_ROOT
 
@@ -28,3 +29,15 @@ def test_guide_says_the_page_has_no_mfa_enrolment_screen() -> None:
 def test_guide_shows_the_cli_calls_that_enrol_a_totp_authenticator() -> None:
     for command in ("associate-software-token", "verify-software-token", "set-user-mfa-preference"):
         assert f"aws cognito-idp {command}" in GUIDE
+
+
+def test_make_doctor_passes_the_guides_arguments_to_the_preflight() -> None:
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "doctor", "ARGS=--invoke -c region=eu-central-1"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "make doctor ARGS=--invoke" in GUIDE
+    assert "-m tools.doctor --invoke -c region=eu-central-1" in dry_run.stdout
