@@ -191,13 +191,7 @@ class AppStack(Stack):
             timeout_seconds=300,
             role=ingestion_role,
         )
-        documents.allow(extract, UPLOADS_PREFIX, "s3:GetObject")
-        documents.allow(extract, BATCHES_PREFIX, "s3:PutObject")
-        documents.allow(embed, BATCHES_PREFIX, "s3:GetObject", "s3:PutObject")
-        documents.allow(index, BATCHES_PREFIX, "s3:GetObject")
-        store.documents_table.grant_read_write_data(extract)
-        self.models.grant_embeddings(embed)
-        vectors.grant_write(index)
+        self._grant_ingestion_tasks(data, documents, extract=extract, embed=embed, index=index)
         self.ingestion = Ingestion(
             self,
             "Ingestion",
@@ -285,6 +279,26 @@ class AppStack(Stack):
         CfnOutput(
             self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications"
         )
+
+    def _grant_ingestion_tasks(
+        self,
+        data: DataStack,
+        documents: DocumentObjects,
+        *,
+        extract: lambda_.Function,
+        embed: lambda_.Function,
+        index: lambda_.Function,
+    ) -> None:
+        """Each ingestion task gets the objects, tables and models of its own step only."""
+        documents.allow(extract, UPLOADS_PREFIX, "s3:GetObject")
+        documents.allow(extract, BATCHES_PREFIX, "s3:PutObject")
+        documents.allow(embed, BATCHES_PREFIX, "s3:GetObject", "s3:PutObject")
+        documents.allow(index, BATCHES_PREFIX, "s3:GetObject")
+        data.data.documents_table.grant_read_write_data(extract)
+        self.models.grant_embeddings(embed)
+        # Each embedded batch adds its tokens and cost to the owner's daily usage.
+        data.data.usage_table.grant_write_data(embed)
+        data.vectors.grant_write(index)
 
     def _runtime_config(self, data: DataStack) -> dict[str, str]:
         """The page's `config.json`: where the APIs are and how to sign in."""

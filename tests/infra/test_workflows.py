@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.infra.conftest import Synthesized, resources_of, state_machine_definition
+from tests.infra.conftest import (
+    Synthesized,
+    as_list,
+    policy_statements,
+    resources_of,
+    state_machine_definition,
+)
 
 
 def _ingestion(synthesized: Synthesized) -> dict[str, Any]:
@@ -70,3 +76,13 @@ def test_summaries_start_when_an_ingestion_succeeds(dev: Synthesized) -> None:
     assert pattern["detail"]["status"] == ["SUCCEEDED"]
     assert "IngestionStateMachine" in str(pattern["detail"]["stateMachineArn"])
     assert "SummariesStateMachine" in str(rule["Properties"]["Targets"][0]["Arn"])
+
+
+def test_embed_step_may_write_the_usage_table_it_records_embeddings_in(dev: Synthesized) -> None:
+    embed_writes = [
+        str(statement["Resource"])
+        for policy, statement in policy_statements(dev.app_json)
+        if policy.startswith("IngestEmbedFunction") and "dynamodb:UpdateItem" in as_list(statement["Action"])
+    ]
+    assert embed_writes
+    assert all("Usage" in resource and "Documents" not in resource for resource in embed_writes)
