@@ -31,7 +31,9 @@ NO_LIMITS = {
     "DAILY_TOKEN_BUDGET": "0",
 }
 """The whole suite chats as one user: a limit would make tests depend on how many ran before."""
-INGESTION_TIMEOUT_SECONDS = 120
+INGESTION_TIMEOUT_SECONDS = 300
+"""A fresh clone embeds the sample corpus from scratch (about 25 s on two idle cores, far longer on a
+busy machine); later runs read the embedding cache."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
