@@ -1,5 +1,6 @@
 """Warm per-turn overhead of our own code: API Gateway event -> handler -> domain -> response,
-with an instant fake model and the in-memory store (no network, no moto).
+with an instant fake model, a fixed set of retrieved passages and the in-memory store (no network,
+no moto, no embedding model: those are measured by the retrieval benchmark).
 
 Baseline, named and run in the same process: the same Powertools resolver serving
 GET /v1/health, i.e. the framework's own cost per request.
@@ -7,14 +8,16 @@ GET /v1/health, i.e. the framework's own cost per request.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from lambdas.adapters.memory import InMemoryConversationStore
-from lambdas.core.models import ModelRequest, ModelResponse, StreamEvent, Usage
+from lambdas.core.models import ModelRequest, ModelResponse, Passage, StreamEvent, Usage
 from lambdas.settings import Settings
 from lambdas.wiring import build_services, use_services
 
@@ -28,6 +31,22 @@ class InstantModel:
 
     def stream(self, request: ModelRequest) -> Iterator[StreamEvent]:
         raise NotImplementedError("the benchmark measures complete() turns")
+
+
+class FixedPassages:
+    """Five passages of a typical size, as hybrid retrieval would return them."""
+
+    def __init__(self) -> None:
+        text = "Lambda bills per request and per GB-second of duration. " * 14
+        self._passages = [
+            Passage(
+                document_id=f"doc-{n}", title=f"Guide {n}", text=text, score=1 / n, chunk_id=f"doc-{n}:00000"
+            )
+            for n in range(1, 6)
+        ]
+
+    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]:
+        return self._passages[:top_k]
 
 
 class _Context:
@@ -61,7 +80,11 @@ def _percentile(values: list[float], fraction: float) -> float:
 def run() -> dict[str, float]:
     from lambdas.handlers.api import handler
 
-    use_services(build_services(Settings(), store=InMemoryConversationStore(), model=InstantModel()))
+    use_services(
+        build_services(
+            Settings(), store=InMemoryConversationStore(), model=InstantModel(), retriever=FixedPassages()
+        )
+    )
     context = _Context()
     try:
         turn_ms: list[float] = []
@@ -71,7 +94,9 @@ def run() -> dict[str, float]:
             if conversation_id and turn % TURNS_PER_CONVERSATION:
                 body["conversation_id"] = conversation_id
             started = time.perf_counter()
-            response = handler(_event("POST", "/v1/chat", body), context)
+            # Each turn still writes its EMF metrics line, as in Lambda; the bench's output stays readable.
+            with contextlib.redirect_stdout(io.StringIO()):
+                response = handler(_event("POST", "/v1/chat", body), context)
             turn_ms.append((time.perf_counter() - started) * 1000)
             conversation_id = json.loads(response["body"])["conversation_id"]
 

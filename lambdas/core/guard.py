@@ -97,8 +97,63 @@ _PATTERNS: dict[str, Sequence[str]] = {
         r"(?:follow|execute|obey|do\s+what\s+it\s+says|run|carry\s+out|act\s+on|perform)\b",
     ),
 }
-_COMPILED: dict[str, tuple[re.Pattern[str], ...]] = {
-    category: tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+# Per pattern, words one of which any match contains (lowercased): a substring test is far
+# cheaper than a regex scan, so passages skip the patterns that cannot match them.
+_ANCHORS: dict[str, Sequence[tuple[str, ...]]] = {
+    "instruction_override": (
+        ("ignore", "disregard", "forget", "override", "bypass", "skip", "drop", "abandon", "discard"),
+        ("instruction", "rule", "directive"),
+        ("now",),
+        ("your",),
+        ("not", "don't", "never"),
+    ),
+    "role_play_jailbreak": (
+        (
+            "dan",
+            "stan",
+            "dude",
+            "aim",
+            "evil",
+            "unrestricted",
+            "unfiltered",
+            "uncensored",
+            "jailbroken",
+            "amoral",
+            "rogue",
+            "unaligned",
+            "unbound",
+            "ai",
+        ),
+        ("anything",),
+        ("mode",),
+        ("mode",),
+        ("ethical", "moral", "safety", "content"),
+        ("character",),
+        ("bound",),
+        ("hypothetically",),
+    ),
+    "system_prompt_extraction": (
+        ("your",),
+        ("verbatim",),
+        ("above", "before", "preceding", "prior"),
+        ("told", "instructed", "programmed"),
+        ("reply", "answer", "response"),
+        ("ignore",),
+    ),
+    "prompt_delimiter": (
+        ("<",),
+        ("im_",),
+        ("inst]",),
+        ("#",),
+        ("system", "assistant"),
+    ),
+    "encoded_instruction": (("follow", "execute", "obey", "what", "run", "carry", "act", "perform"),),
+}
+_COMPILED: dict[str, tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]] = {
+    category: tuple(
+        (anchors, re.compile(pattern, re.IGNORECASE))
+        for anchors, pattern in zip(_ANCHORS[category], patterns, strict=True)
+    )
     for category, patterns in _PATTERNS.items()
 }
 _QUOTES = "\"'`“”‘’«»"  # noqa: RUF001 - typographic quotes are the point
@@ -211,11 +266,18 @@ class StreamingLeakFilter:
 
 
 def _first_attack(text: str) -> str:
+    lowered = text.lower()
     for category, patterns in _COMPILED.items():
-        for pattern in patterns:
+        for anchors, pattern in patterns:
+            if not _may_match(lowered, anchors):
+                continue
             if any(not _quoted(text, match) for match in pattern.finditer(text)):
                 return category
     return ""
+
+
+def _may_match(lowered: str, anchors: tuple[str, ...]) -> bool:
+    return any(anchor in lowered for anchor in anchors)
 
 
 def _quoted(text: str, match: re.Match[str]) -> bool:
@@ -232,8 +294,9 @@ def _quoted(text: str, match: re.Match[str]) -> bool:
 
 def _redact(text: str) -> str:
     for patterns in _COMPILED.values():
-        for pattern in patterns:
-            text = pattern.sub(_redaction, text)
+        for anchors, pattern in patterns:
+            if _may_match(text.lower(), anchors):
+                text = pattern.sub(_redaction, text)
     return text
 
 

@@ -4,6 +4,7 @@ from collections import Counter
 import pytest
 
 from bench.guard import run as guard_figures
+from lambdas.core import guard
 from lambdas.core.guard import (
     REDACTED_INSTRUCTION,
     LeakDetector,
@@ -112,3 +113,13 @@ def test_streaming_filter_stops_before_a_full_run_of_the_system_prompt_reaches_t
     assert stream.leaked
     assert not LeakDetector(SYSTEM_PROMPT).leaks(released)
     assert len(released) < len("Here you go: ") + 40
+
+
+def test_anchor_prefilter_never_skips_a_pattern_that_would_match():
+    """The cheap word test in front of each pattern must be a necessary condition of a match."""
+    texts = [text for _, text in ATTACKS] + list(BENIGN)
+    for patterns in guard._COMPILED.values():
+        for anchors, pattern in patterns:
+            for text in texts:
+                if pattern.search(text):
+                    assert guard._may_match(text.lower(), anchors), (pattern.pattern, text)
