@@ -16,8 +16,6 @@ from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService, ChatSettings
 from lambdas.core.clock import SystemClock, UuidGenerator
 from lambdas.core.conversations import ConversationService
-from lambdas.core.documents import DocumentService
-from lambdas.core.ingestion import EmbeddingUsage, IngestionPipeline
 from lambdas.core.limits import LimitPolicy
 from lambdas.core.models import Passage
 from lambdas.core.ports import (
@@ -33,13 +31,13 @@ from lambdas.core.ports import (
     UsageStore,
 )
 from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_table
-from lambdas.core.rag.chunking import chunk_text
-from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
 from lambdas.core.response_cache import CachedModel
-from lambdas.core.usage import EmbeddingUsageRecorder, UsageService
+from lambdas.core.usage import UsageService
 
 if TYPE_CHECKING:
     from lambdas.adapters.websocket import ConnectionPublisher
+    from lambdas.core.documents import DocumentService
+    from lambdas.core.ingestion import EmbeddingUsage, IngestionPipeline
     from lambdas.settings import Settings
 
 
@@ -200,6 +198,10 @@ class RagServices:
 
     @property
     def documents(self) -> DocumentService:
+        # Documents, ingestion and retrieval are imported on first use: a function that
+        # serves only some routes never pays for the others at cold start.
+        from lambdas.core.documents import DocumentService
+
         return DocumentService(
             store=self.store,
             objects=self.objects,
@@ -212,6 +214,10 @@ class RagServices:
 
     @property
     def ingestion(self) -> IngestionPipeline:
+        from lambdas.core.ingestion import IngestionPipeline
+        from lambdas.core.rag.chunking import chunk_text
+        from lambdas.core.rag.retrieval import DEFAULT_CONFIG
+
         return IngestionPipeline(
             store=self.store,
             objects=self.objects,
@@ -224,6 +230,8 @@ class RagServices:
 
     @property
     def retriever(self) -> Retriever:
+        from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
+
         return HybridRetriever(self.embedder, self.index, config=DEFAULT_CONFIG)
 
 
@@ -285,6 +293,8 @@ def build_embedding_usage(settings: Settings, embedder: Embedder | None) -> Embe
     so local mode shows the tokens ingestion would send to a paid model, at no cost."""
     if embedder is None:
         return None
+    from lambdas.core.usage import EmbeddingUsageRecorder
+
     return EmbeddingUsageRecorder(
         _dynamodb_usage_store(settings),
         SystemClock(),
