@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     local_index_path: Path | None = Field(
         default=None, description="SQLite file of the local index. Unset: in memory."
     )
+    chunking_strategy: Literal["structure", "fixed"] = Field(
+        default="structure",
+        description="structure: split on headings and paragraphs first; fixed: windows with overlap.",
+    )
+    chunk_max_chars: int = Field(default=1000, ge=50, le=8000, description="Largest chunk, in characters.")
+    chunk_overlap_chars: int = Field(
+        default=150,
+        ge=0,
+        description="Characters shared by neighbouring chunks; under half of CHUNK_MAX_CHARS.",
+    )
+    retrieval_top_k: int = Field(default=5, ge=1, le=20, description="Passages retrieved per question.")
     rate_limit_requests_per_minute: int = Field(default=20, ge=0, description="Per user; 0: no limit.")
     rate_limit_tokens_per_minute: int = Field(
         default=40_000, ge=0, description="Model tokens (input + output) per user; 0: no limit."
@@ -85,6 +96,8 @@ class Settings(BaseSettings):
             self.llm_provider = "openai" if self.llm_base_url else "extractive"
         if self.llm_provider == "openai" and not self.llm_base_url:
             raise ValueError("LLM_PROVIDER=openai needs LLM_BASE_URL")
+        if self.chunk_overlap_chars >= self.chunk_max_chars // 2:
+            raise ValueError("CHUNK_OVERLAP_CHARS must be under half of CHUNK_MAX_CHARS")
         return self
 
     @property

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from lambdas.adapters.websocket import ConnectionPublisher
     from lambdas.core.documents import DocumentService
     from lambdas.core.ingestion import EmbeddingUsage, IngestionPipeline
+    from lambdas.core.rag.retrieval import RetrievalConfig
     from lambdas.settings import Settings
 
 
@@ -110,7 +111,11 @@ def build_services(
         clock=SystemClock(),
         ids=UuidGenerator(),
         retriever=retriever or _DeferredRetriever(rag),
-        settings=ChatSettings(default_max_tokens=settings.default_max_tokens, fallback_model=fallback),
+        settings=ChatSettings(
+            default_max_tokens=settings.default_max_tokens,
+            top_k=settings.retrieval_top_k,
+            fallback_model=fallback,
+        ),
         rate_limiter=rate_limiter,
     )
     return Services(
@@ -216,13 +221,12 @@ class RagServices:
     def ingestion(self) -> IngestionPipeline:
         from lambdas.core.ingestion import IngestionPipeline
         from lambdas.core.rag.chunking import chunk_text
-        from lambdas.core.rag.retrieval import DEFAULT_CONFIG
 
         return IngestionPipeline(
             store=self.store,
             objects=self.objects,
             index=self.index,
-            chunker=partial(chunk_text, config=DEFAULT_CONFIG.chunking),
+            chunker=partial(chunk_text, config=self.retrieval_config.chunking),
             embedder=self.embedder,
             batch_size=self._settings.ingest_batch_size,
             embedding_usage=self.embedding_usage,
@@ -230,9 +234,22 @@ class RagServices:
 
     @property
     def retriever(self) -> Retriever:
-        from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
+        from lambdas.core.rag.retrieval import HybridRetriever
 
-        return HybridRetriever(self.embedder, self.index, config=DEFAULT_CONFIG)
+        return HybridRetriever(self.embedder, self.index, config=self.retrieval_config)
+
+    @property
+    def retrieval_config(self) -> RetrievalConfig:
+        """Chunking and retrieval as configured; the rest of the defaults as measured (`make eval`)."""
+        from lambdas.core.rag.chunking import ChunkingConfig
+        from lambdas.core.rag.retrieval import RetrievalConfig
+
+        chunking = ChunkingConfig(
+            strategy=self._settings.chunking_strategy,
+            max_chars=self._settings.chunk_max_chars,
+            overlap_chars=self._settings.chunk_overlap_chars,
+        )
+        return RetrievalConfig(chunking=chunking, top_k=self._settings.retrieval_top_k)
 
 
 class _DeferredRetriever:
