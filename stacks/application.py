@@ -29,7 +29,12 @@ def build_application(app: cdk.App, config: DeploymentConfig, *, code_dir: Path 
     env = cdk.Environment(account=config.account, region=config.region)
     prefix = f"{_pascal(config.app_name)}-{config.stage}"
     data = DataStack(
-        app, f"{prefix}-data", config=config, env=env, description="Chat + RAG: stateful resources"
+        app,
+        f"{prefix}-data",
+        config=config,
+        code_dir=code_dir,
+        env=env,
+        description="Chat + RAG: stateful resources",
     )
     application = AppStack(
         app,

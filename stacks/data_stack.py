@@ -6,6 +6,7 @@ data, and so data can be retained when the application is torn down.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
@@ -15,13 +16,20 @@ from stacks.config import DeploymentConfig
 from stacks.constructs.auth import Auth
 from stacks.constructs.data import Data
 from stacks.constructs.encryption import Encryption
+from stacks.constructs.functions import FunctionDefaults, FunctionFactory, log_retention
 from stacks.constructs.nag import acknowledge
 from stacks.constructs.vectors import VectorStore
 
 
 class DataStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: DeploymentConfig, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        code_dir: Path,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         removal_policy = RemovalPolicy.RETAIN if config.is_prod else RemovalPolicy.DESTROY
@@ -35,7 +43,24 @@ class DataStack(Stack):
             protect=config.is_prod,
         )
         _acknowledge_bucket_notifications_handler(self)
-        self.auth = Auth(self, "Auth", config=config, removal_policy=removal_policy)
+        # The user pool's trigger lives next to the pool: in the application stack, the pool
+        # naming the function and the function's permission naming the pool would be a cycle.
+        trigger_functions = FunctionFactory(
+            self,
+            "Functions",
+            defaults=FunctionDefaults(
+                code_dir=code_dir,
+                architecture=config.lambda_architecture,
+                powertools_version=config.powertools_version,
+                logs_key=self.encryption.logs_key,
+                log_retention=log_retention(config.log_retention_days),
+                removal_policy=removal_policy,
+                environment={"POWERTOOLS_LOG_LEVEL": "INFO"},
+            ),
+        )
+        self.auth = Auth(
+            self, "Auth", config=config, removal_policy=removal_policy, functions=trigger_functions
+        )
         # A named export, so the application stack's object-prefix grants have a stable name.
         self.documents_bucket_arn_export = f"{self.stack_name}-DocumentsBucketArn"
         CfnOutput(

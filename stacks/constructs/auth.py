@@ -1,8 +1,10 @@
 """Cognito user pool: who may use the application.
 
-Self-service sign-up is off unless configured; when it is on, a pre-sign-up trigger admits only
-the configured email domains. OIDC and SAML identity providers from the configuration are
-federated into the same pool, so the API sees one kind of token whatever the login.
+Self-service sign-up is off unless configured. With allowed email domains configured, a
+pre sign-up trigger admits only addresses at exactly those domains, however the user arrives:
+self-service sign-up, created by an administrator, or first sign-in through a federated
+provider. OIDC and SAML identity providers from the configuration are federated into the same
+pool, so the API sees one kind of token whatever the login.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from stacks.config import DeploymentConfig, OidcProvider, SamlProvider
+from stacks.constructs.functions import FunctionFactory
 from stacks.constructs.nag import acknowledge
+
+# Cognito waits at most 5 seconds for a trigger before failing the sign-up.
+TRIGGER_TIMEOUT_SECONDS = 5
 
 
 class Auth(Construct):
@@ -23,6 +29,7 @@ class Auth(Construct):
         *,
         config: DeploymentConfig,
         removal_policy: RemovalPolicy,
+        functions: FunctionFactory,
     ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
@@ -53,6 +60,20 @@ class Auth(Construct):
             "MFA is optional by product decision so first use stays simple; TOTP is enabled for users "
             "who enrol (docs/deploy.md) and threat protection runs in full-function mode.",
         )
+        if config.allowed_email_domains:
+            self.user_pool.add_trigger(
+                cognito.UserPoolOperation.PRE_SIGN_UP,
+                functions.function(
+                    self,
+                    "PreSignUpFunction",
+                    handler="lambdas.handlers.pre_sign_up.handler",
+                    description="Cognito pre sign-up: admits only the allowed email domains",
+                    service="pre-sign-up",
+                    environment={"ALLOWED_EMAIL_DOMAINS": ",".join(config.allowed_email_domains)},
+                    timeout_seconds=TRIGGER_TIMEOUT_SECONDS,
+                    memory_size=256,
+                ),
+            )
         self.identity_providers = [cognito.UserPoolClientIdentityProvider.COGNITO]
         self.identity_providers += [self._oidc(provider) for provider in config.oidc_providers]
         self.identity_providers += [self._saml(provider) for provider in config.saml_providers]

@@ -152,3 +152,39 @@ def test_sign_in_returns_to_the_site_and_sign_out_leaves_for_it(prod: Synthesize
     (client,) = resources_of(prod.app_json, "AWS::Cognito::UserPoolClient").values()
     assert site_url in client["Properties"]["CallbackURLs"]
     assert site_url in client["Properties"]["LogoutURLs"]
+
+
+def test_with_allowed_email_domains_a_pre_sign_up_trigger_admits_only_those(prod: Synthesized) -> None:
+    (pool,) = resources_of(prod.data_json, "AWS::Cognito::UserPool").values()
+    trigger_arn = pool["Properties"]["LambdaConfig"]["PreSignUp"]
+    (function_id,) = [
+        name
+        for name, function in resources_of(prod.data_json, "AWS::Lambda::Function").items()
+        if function["Properties"]["Handler"] == "lambdas.handlers.pre_sign_up.handler"
+    ]
+    assert trigger_arn == {"Fn::GetAtt": [function_id, "Arn"]}
+    function = prod.data_json["Resources"][function_id]  # type: ignore[index]
+    environment = function["Properties"]["Environment"]["Variables"]
+    assert environment["ALLOWED_EMAIL_DOMAINS"] == "example.com,example.org"
+
+
+def test_only_the_user_pool_may_invoke_the_pre_sign_up_trigger(prod: Synthesized) -> None:
+    (pool_id,) = resources_of(prod.data_json, "AWS::Cognito::UserPool")
+    prod.data.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {
+            "Action": "lambda:InvokeFunction",
+            "Principal": "cognito-idp.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [pool_id, "Arn"]},
+        },
+    )
+
+
+def test_without_allowed_email_domains_the_pool_has_no_trigger(dev: Synthesized) -> None:
+    (pool,) = resources_of(dev.data_json, "AWS::Cognito::UserPool").values()
+    assert "LambdaConfig" not in pool["Properties"]
+    handlers = [
+        function["Properties"].get("Handler")
+        for function in resources_of(dev.data_json, "AWS::Lambda::Function").values()
+    ]
+    assert "lambdas.handlers.pre_sign_up.handler" not in handlers
