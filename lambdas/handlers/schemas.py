@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from lambdas.core.models import ChatResult, Citation, Conversation, Message, ModelInfo, Usage
+from lambdas.core.models import ChatResult
 
 MAX_MESSAGE_CHARS = 8000
 ResourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -31,40 +31,33 @@ class ChatRequest(_Strict):
         return value
 
 
+class DomainView(BaseModel):
+    """A response model filled from the domain record whose fields it names."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, record: object) -> Self:
+        return cls.model_validate(record)
+
+
 class RenameRequest(_Strict):
     title: str = Field(min_length=1, max_length=200)
 
 
-class UsageOut(BaseModel):
+class UsageOut(DomainView):
     input_tokens: int
     output_tokens: int
     estimated: bool = Field(default=False, description="True when the provider reported no usage.")
 
-    @classmethod
-    def of(cls, usage: Usage) -> UsageOut:
-        return cls(
-            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated
-        )
 
-
-class CitationOut(BaseModel):
+class CitationOut(DomainView):
     n: int
     document_id: str
     title: str
     heading: str
     snippet: str
     score: float
-
-    @classmethod
-    def of(cls, citation: Citation) -> CitationOut:
-        return cls(
-            n=citation.n,
-            document_id=citation.document_id,
-            title=citation.title,
-            heading=citation.heading,
-            snippet=citation.snippet,
-            score=citation.score,
-        )
 
 
 class ChatResponse(BaseModel):
@@ -102,25 +95,15 @@ class ChatResponse(BaseModel):
         )
 
 
-class ConversationOut(BaseModel):
+class ConversationOut(DomainView):
     id: str
     title: str
     created_at: str
     updated_at: str
     message_count: int
 
-    @classmethod
-    def of(cls, conversation: Conversation) -> ConversationOut:
-        return cls(
-            id=conversation.id,
-            title=conversation.title,
-            created_at=conversation.created_at,
-            updated_at=conversation.updated_at,
-            message_count=conversation.message_count,
-        )
 
-
-class MessageOut(BaseModel):
+class MessageOut(DomainView):
     id: str
     role: Literal["user", "assistant"]
     content: str
@@ -132,21 +115,6 @@ class MessageOut(BaseModel):
     citations: list[CitationOut]
     complete: bool
 
-    @classmethod
-    def of(cls, message: Message) -> MessageOut:
-        return cls(
-            id=message.id,
-            role=message.role,
-            content=message.content,
-            created_at=message.created_at,
-            model=message.model,
-            usage=UsageOut.of(message.usage) if message.usage else None,
-            cost_usd=message.cost_usd,
-            latency_ms=message.latency_ms,
-            citations=[CitationOut.of(c) for c in message.citations],
-            complete=message.complete,
-        )
-
 
 class ConversationList(BaseModel):
     conversations: list[ConversationOut]
@@ -157,24 +125,13 @@ class ConversationDetail(BaseModel):
     messages: list[MessageOut]
 
 
-class ModelOut(BaseModel):
+class ModelOut(DomainView):
     id: str
     provider: str
     display_name: str
     context_window: int
     input_per_1k_usd: float
     output_per_1k_usd: float
-
-    @classmethod
-    def of(cls, model: ModelInfo) -> ModelOut:
-        return cls(
-            id=model.id,
-            provider=model.provider,
-            display_name=model.display_name,
-            context_window=model.context_window,
-            input_per_1k_usd=model.input_per_1k_usd,
-            output_per_1k_usd=model.output_per_1k_usd,
-        )
 
 
 class ModelList(BaseModel):

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary, UsageTotals
+from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary
+from lambdas.handlers.schemas import DomainView
 
 
-class UsageTotalsOut(BaseModel):
+class UsageTotalsOut(DomainView):
     input_tokens: int
     output_tokens: int
     cost_usd: float
     requests: int = Field(description="Model calls: chat turns, or embedding batches.")
-
-    @classmethod
-    def of(cls, totals: UsageTotals) -> UsageTotalsOut:
-        return cls(
-            input_tokens=totals.input_tokens,
-            output_tokens=totals.output_tokens,
-            cost_usd=totals.cost_usd,
-            requests=totals.requests,
-        )
 
 
 class ModelUsageOut(UsageTotalsOut):

@@ -9,9 +9,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas.core.models import Document
 from lambdas.handlers.identity import owner_from_request_context
-from lambdas.handlers.schemas import ResourceId
+from lambdas.handlers.schemas import DomainView, ResourceId
 from lambdas.wiring import get_services
 
 router = Router()
@@ -26,7 +25,7 @@ class UploadRequest(BaseModel):
     size_bytes: int = Field(ge=1, description="Size of the file; at most the configured upload limit.")
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(DomainView):
     id: str
     filename: str
     content_type: str
@@ -36,20 +35,6 @@ class DocumentOut(BaseModel):
     chunk_count: int
     created_at: str
     updated_at: str
-
-    @classmethod
-    def of(cls, document: Document) -> DocumentOut:
-        return cls(
-            id=document.id,
-            filename=document.filename,
-            content_type=document.content_type,
-            size_bytes=document.size_bytes,
-            status=document.status,
-            reason=document.reason,
-            chunk_count=document.chunk_count,
-            created_at=document.created_at,
-            updated_at=document.updated_at,
-        )
 
 
 class PresignedUploadOut(BaseModel):

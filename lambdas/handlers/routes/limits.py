@@ -5,17 +5,17 @@ from __future__ import annotations
 import time
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lambdas.core.limits import NO_LIMITS, status
-from lambdas.core.models import LimitStatus
 from lambdas.handlers.identity import owner_from_request_context
+from lambdas.handlers.schemas import DomainView
 from lambdas.wiring import get_services
 
 router = Router()
 
 
-class LimitsReport(BaseModel):
+class LimitsReport(DomainView):
     """Null means no limit."""
 
     requests_per_minute: int | None
@@ -24,17 +24,6 @@ class LimitsReport(BaseModel):
     daily_tokens_used: int
     daily_tokens_remaining: int | None
     resets_at: str = Field(description="When the daily budget renews: the next 00:00 UTC (ISO 8601).")
-
-    @classmethod
-    def of(cls, limits: LimitStatus) -> LimitsReport:
-        return cls(
-            requests_per_minute=limits.requests_per_minute,
-            tokens_per_minute=limits.tokens_per_minute,
-            daily_tokens=limits.daily_tokens,
-            daily_tokens_used=limits.daily_tokens_used,
-            daily_tokens_remaining=limits.daily_tokens_remaining,
-            resets_at=limits.resets_at,
-        )
 
 
 @router.get("/v1/limits", summary="The caller's rate limits and remaining daily token budget", tags=["usage"])
