@@ -21,7 +21,8 @@ from lambdas.core.models import ModelRequest, ModelResponse, StreamEnd, StreamEv
 logger = logging.getLogger(__name__)
 
 _THROTTLING = frozenset({"ThrottlingException", "TooManyRequestsException"})
-_NO_MODEL_ACCESS = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
+NO_MODEL_ACCESS = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
+"""Error codes of a model this account may not call in this region (chat and embeddings alike)."""
 _REJECTED_INPUT = frozenset({"ValidationException"})
 
 
@@ -94,18 +95,22 @@ class BedrockChatModel:
             return ModelThrottled(
                 f"Amazon Bedrock is throttling requests to {model_id}; try again in a few seconds."
             )
-        if code in _NO_MODEL_ACCESS:
-            region = self._client.meta.region_name
-            return ModelUnavailable(
-                f"Model {model_id} is not available to this account in {region}: enable access to it "
-                f"in the Amazon Bedrock console (Model access) for region {region}."
-            )
+        if code in NO_MODEL_ACCESS:
+            return no_model_access(model_id, self._client.meta.region_name)
         if code in _REJECTED_INPUT:
             return InvalidRequest(
                 "The model rejected the input, for example because the conversation is too long "
                 "for its context window; shorten the message or start a new conversation."
             )
         return ModelUnavailable(f"Amazon Bedrock could not answer with {model_id} ({code}); try again later.")
+
+
+def no_model_access(model_id: str, region: str) -> ModelUnavailable:
+    """The error that tells the operator how to grant access to the model."""
+    return ModelUnavailable(
+        f"Model {model_id} is not available to this account in {region}: enable access to it "
+        f"in the Amazon Bedrock console (Model access) for region {region}."
+    )
 
 
 def _error_code(error: ClientError) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.adapters.bedrock import NO_MODEL_ACCESS, no_model_access
 from lambdas.core.errors import ModelThrottled, ModelUnavailable
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ _RETRY_LATER = frozenset(
         "ModelNotReadyException",
     }
 )
-_NO_MODEL_ACCESS = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
 
 
 class TitanEmbedder:
@@ -93,10 +93,6 @@ class TitanEmbedder:
             return ModelThrottled(
                 f"Amazon Bedrock is busy for {self.model_id} ({code}); try again in a few seconds."
             )
-        if code in _NO_MODEL_ACCESS:
-            region = self._client.meta.region_name
-            return ModelUnavailable(
-                f"Model {self.model_id} is not available to this account in {region}: enable access to it "
-                f"in the Amazon Bedrock console (Model access) for region {region}."
-            )
+        if code in NO_MODEL_ACCESS:
+            return no_model_access(self.model_id, self._client.meta.region_name)
         return ModelUnavailable(f"Amazon Bedrock could not embed with {self.model_id} ({code}).")
