@@ -26,10 +26,11 @@ from lambdas.core.models import Document
 from lambdas.handlers import ingest_embed, ingest_extract, ingest_index
 from lambdas.settings import Settings
 from lambdas.wiring import RagServices, build_services, get_services, use_services
-from local.aws import DUMMY_CREDENTIALS, REGION, LocalResources, create_resources
+from local.aws import REGION, LocalResources, create_resources
 from tests.infra.conftest import ACCOUNT, Synthesized, state_machine_definition
 from tests.support.events import FakeLambdaContext
 from tests.support.ingestion_fakes import HashEmbedder
+from tests.support.local_aws import use_local_resources
 
 OWNER = "user-a"
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -56,13 +57,7 @@ def _invoke_in_process(
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
-    for name, value in DUMMY_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    resources = LocalResources()
-    for name, value in resources.environment().items():
-        monkeypatch.setenv(name, value)
+    resources = use_local_resources(monkeypatch)
     monkeypatch.setattr(LambdaFunction, "invoke", _invoke_in_process)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         create_resources(resources, REGION)

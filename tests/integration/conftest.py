@@ -5,18 +5,13 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from local.aws import DUMMY_CREDENTIALS, REGION, LocalResources, create_resources
+from local.aws import REGION, LocalResources, create_resources
+from tests.support.local_aws import use_local_resources
 
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
-    for name, value in DUMMY_CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    resources = LocalResources()
-    for name, value in resources.environment().items():
-        monkeypatch.setenv(name, value)
+    resources = use_local_resources(monkeypatch)
     with mock_aws():
         create_resources(resources, REGION)
         yield resources
