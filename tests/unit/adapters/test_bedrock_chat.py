@@ -3,7 +3,6 @@ event-stream bytes through botocore's parser for ConverseStream."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
@@ -66,13 +65,6 @@ def client() -> Any:
         aws_secret_access_key="x",
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
     )
-
-
-@pytest.fixture
-def stubber(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
 
 
 def endpoint(client: Any, *answers: Any) -> FakeBedrockEndpoint:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -51,13 +50,6 @@ def client() -> Any:
         aws_secret_access_key="x",
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
     )
-
-
-@pytest.fixture
-def stubber(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
 
 
 def test_a_query_is_one_invoke_model_call_asking_for_normalised_vectors(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -57,13 +56,6 @@ def client() -> Any:
     return boto3.client(
         "s3vectors", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
-
-
-@pytest.fixture
-def stubber(client: Any) -> Iterator[Stubber]:
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
 
 
 @pytest.fixture
