@@ -293,10 +293,13 @@ def _quoted(text: str, match: re.Match[str]) -> bool:
 
 
 def _redact(text: str) -> str:
+    lowered = text.lower()
     for patterns in _COMPILED.values():
         for anchors, pattern in patterns:
-            if _may_match(text.lower(), anchors):
-                text = pattern.sub(_redaction, text)
+            if _may_match(lowered, anchors):
+                redacted = pattern.sub(_redaction, text)
+                if redacted != text:
+                    text, lowered = redacted, redacted.lower()
     return text
 
 
