@@ -52,8 +52,8 @@ class ChatFunctions(Construct):
             description="WebSocket $connect: verifies the Cognito token",
             service="ws-authorizer",
             environment={
-                "USER_POOL_ID": user_pool.user_pool_id,
-                "USER_POOL_CLIENT_ID": web_client.user_pool_client_id,
+                "COGNITO_USER_POOL_ID": user_pool.user_pool_id,
+                "COGNITO_APP_CLIENT_ID": web_client.user_pool_client_id,
             },
             memory_size=256,
             timeout_seconds=10,
