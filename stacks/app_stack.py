@@ -124,6 +124,7 @@ class AppStack(Stack):
         self.ingestion = Ingestion(
             self,
             "Ingestion",
+            name=f"{config.deployment_name}-ingestion",
             extract=self.ingestion_tasks.extract,
             embed=self.ingestion_tasks.embed,
             index=self.ingestion_tasks.index,
@@ -138,6 +139,7 @@ class AppStack(Stack):
         self.summaries = DocumentSummaries(
             self,
             "Summaries",
+            name=f"{config.deployment_name}-summaries",
             model_id=config.summary_model_id,
             ingestion=self.ingestion.state_machine,
             documents_table=store.documents_table,
