@@ -109,6 +109,7 @@ class AppStack(Stack):
             burst_limit=config.api_burst_limit,
             logs_key=keys.logs_key,
             log_retention=retention,
+            cloud_watch_account=self.rest_api.cloud_watch_account,
         )
         self.chat.stream_function.add_environment("WEBSOCKET_CALLBACK_URL", self.websocket.callback_url)
 
