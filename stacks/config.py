@@ -8,6 +8,7 @@ read the environment themselves.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,6 +24,18 @@ INFERENCE_PROFILE_REGIONS: Mapping[str, tuple[str, ...]] = {
     "eu": ("eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"),
     "apac": ("ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
 }
+
+# Every per-deployment name starts with `<appName>-<stage>`. The tightest limit on such a name is
+# OpenSearch Serverless's 32 characters for `<appName>-<stage>-data` (access policy; the
+# collection and its other policies are shorter); "prod" is the longest stage.
+APP_NAME_MAX_LENGTH = 32 - len("-prod-data")
+# Lower case only: collection, policy and domain names refuse upper case, and names differing only
+# in case would collide there. A letter first, no trailing hyphen.
+_APP_NAME = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?")
+# The Cognito hosted-UI domain prefix: lower-case letters, digits and hyphens, at most 63
+# characters, never containing these reserved words.
+_DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_DOMAIN_RESERVED_WORDS = ("aws", "amazon", "cognito")
 
 # Retention periods CloudWatch Logs accepts that make sense for an application's logs.
 LOG_RETENTION_DAYS = frozenset({7, 14, 30, 60, 90, 180, 365, 731})
@@ -89,8 +102,15 @@ class DeploymentConfig:
     opensearch_index: str = "chunks"
     s3vectors_index: str = "chunks"
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    cognito_domain_prefix_override: str | None = None
 
     def __post_init__(self) -> None:
+        _check_app_name(self.app_name)
+        if self.cognito_domain_prefix_override is not None:
+            _check_domain_prefix("cognitoDomainPrefix", self.cognito_domain_prefix_override)
+        elif self.oidc_providers or self.saml_providers:
+            # The derived prefix carries appName: refuse what Cognito would refuse at deploy time.
+            _check_domain_prefix("appName", self.cognito_domain_prefix("123456789012"))
         if self.stage not in ("dev", "prod"):
             raise ValueError(f"stage must be dev or prod, got {self.stage!r}")
         if self.vector_backend not in ("opensearch", "s3vectors"):
@@ -115,6 +135,17 @@ class DeploymentConfig:
     def deployment_name(self) -> str:
         """Names this deployment in tags, the budget's cost filter and shared resource names."""
         return f"{self.app_name}-{self.stage}"
+
+    def cognito_domain_prefix(self, account: str) -> str:
+        """The hosted-UI domain prefix: `cognitoDomainPrefix` if set, else `<appName>-<stage>-<account>`.
+
+        Prefixes are global per region across all AWS accounts; the account id keeps the derived
+        one free of other accounts' deployments and stable across redeployments. `account` may
+        be a CloudFormation token (an environment-agnostic stack).
+        """
+        if self.cognito_domain_prefix_override is not None:
+            return self.cognito_domain_prefix_override
+        return f"{self.deployment_name}-{account}"
 
     @property
     def chat_model_ids(self) -> tuple[str, ...]:
@@ -171,7 +202,35 @@ _CONTEXT_KEYS: Mapping[str, str] = {
     "opensearch_index": "opensearchIndex",
     "s3vectors_index": "s3vectorsIndex",
     "extra_tags": "tags",
+    "cognito_domain_prefix_override": "cognitoDomainPrefix",
 }
+
+
+def _check_app_name(name: str) -> None:
+    if not _APP_NAME.fullmatch(name):
+        raise ValueError(
+            f"appName {name!r} must be lower-case letters, digits and hyphens, starting with a letter "
+            "and not ending with a hyphen (it prefixes collection, policy and domain names)"
+        )
+    if len(name) > APP_NAME_MAX_LENGTH:
+        raise ValueError(
+            f"appName {name!r} has {len(name)} characters; at most {APP_NAME_MAX_LENGTH} fit OpenSearch "
+            "Serverless's 32-character limit on the names derived from it (<appName>-<stage>-data)"
+        )
+
+
+def _check_domain_prefix(key: str, prefix: str) -> None:
+    if not _DOMAIN_PREFIX.fullmatch(prefix):
+        raise ValueError(
+            f"{key} gives the Cognito domain prefix {prefix!r}, which must be 1 to 63 lower-case letters, "
+            "digits and hyphens, not starting or ending with a hyphen"
+        )
+    reserved = [word for word in _DOMAIN_RESERVED_WORDS if word in prefix]
+    if reserved:
+        raise ValueError(
+            f"{key} gives the Cognito domain prefix {prefix!r}, which contains {reserved[0]!r}; Cognito "
+            f"refuses prefixes containing any of {', '.join(_DOMAIN_RESERVED_WORDS)}"
+        )
 
 
 def _boolean(name: str, value: Any) -> bool:
