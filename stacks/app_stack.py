@@ -59,6 +59,7 @@ class AppStack(Stack):
                 log_retention=retention,
                 removal_policy=removal_policy,
                 environment=function_environment(config, data, self.models),
+                operator_settings=config.function_settings,
             ),
         )
         documents = DocumentObjects(bucket_arn_export=data.documents_bucket_arn_export, key=keys.storage_key)
