@@ -2,7 +2,8 @@
 
 `dev` is the default profile (OpenSearch Serverless, no budget); `prod` switches on everything a
 production deployment adds (S3 Vectors backend, retention, deletion protection, budget, email,
-a federated OIDC identity provider, sign-up limited to allowed email domains); `s3vectors` is
+a federated OIDC identity provider, sign-up limited to allowed email domains, operator function
+settings); `s3vectors` is
 dev on the S3 Vectors backend; `federation` is dev with OIDC and SAML identity providers (so
 with the hosted-UI domain). CDK is imported only when a test asks for a synthesis.
 """
@@ -43,6 +44,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         vector_backend="s3vectors",
         alarm_email="ops@example.com",
         monthly_budget_usd=250.0,
+        function_settings={"RATE_LIMIT_REQUESTS_PER_MINUTE": "30", "CHUNKING_STRATEGY": "fixed"},
         allowed_email_domains=("example.com", "example.org"),
         oidc_providers=(
             OidcProvider(
