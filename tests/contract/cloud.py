@@ -149,9 +149,17 @@ class FakeOpenSearch:
         self.recorder = recorder
         self.indexes: set[str] = set()
 
-    def request(
-        self, transport: SigV4Transport, method: str, path: str, body: bytes | None = None, **_: Any
-    ) -> HttpResponse:
+    def serve(self) -> Callable[..., HttpResponse]:
+        """A stand-in for `SigV4Transport.request` that answers from this fake."""
+
+        def request(
+            transport: SigV4Transport, method: str, path: str, body: bytes | None = None, **_: Any
+        ) -> HttpResponse:
+            return self.request(transport, method, path, body)
+
+        return request
+
+    def request(self, transport: SigV4Transport, method: str, path: str, body: bytes | None) -> HttpResponse:
         host = urlparse(transport_endpoint(transport)).hostname or ""
         self.recorder.calls.append(Call("aoss", f"{method} {path}", {"collection": host.split(".")[0]}))
         name = path.strip("/").split("/")[0]
@@ -264,7 +272,7 @@ def deployed(deployment: Deployment) -> Iterator[Cloud]:
             cloud.recorder.install(session)
             session.events.register_first("before-send", _http_layer)
             boto3.DEFAULT_SESSION = session
-            SigV4Transport.request = cloud.opensearch.request  # type: ignore[method-assign]
+            SigV4Transport.request = cloud.opensearch.serve()  # type: ignore[method-assign]
             yield cloud
     finally:
         SigV4Transport.request = original_request  # type: ignore[method-assign]

@@ -144,9 +144,11 @@ class Deployment:
         kind = resource["Type"]
         properties = resource.get("Properties", {})
         name_property = NAME_PROPERTIES.get(kind)
-        if name_property and name_property in properties:
-            return str(self.resolve(stack, properties[name_property]))
         generated = _generated_name(stack, logical_id, kind)
+        if name_property and name_property in properties:
+            generated = str(self.resolve(stack, properties[name_property]))
+            if kind != "AWS::StepFunctions::StateMachine":  # whose Ref is its ARN
+                return generated
         refs: dict[str, Callable[[], str]] = {
             "AWS::KMS::Key": lambda: str(uuid.uuid5(uuid.NAMESPACE_URL, f"{stack.name}/{logical_id}")),
             "AWS::StepFunctions::StateMachine": lambda: self._arn("states", f"stateMachine:{generated}"),
