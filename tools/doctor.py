@@ -158,15 +158,15 @@ def check_powertools_layer(clients: ClientFactory, config: DeploymentConfig) -> 
     return CheckResult(name, True, value)
 
 
-def hosted_ui_domain_prefix(config: DeploymentConfig) -> str | None:
+def hosted_ui_domain_prefix(config: DeploymentConfig, account: str) -> str | None:
     """The Cognito hosted-UI domain prefix the stacks create, None when they create no domain."""
     if not (config.oidc_providers or config.saml_providers):
         return None
-    return f"{config.app_name}-{config.stage}"
+    return config.cognito_domain_prefix(account)
 
 
 def check_domain_prefix(clients: ClientFactory, config: DeploymentConfig, account: str) -> CheckResult:
-    prefix = hosted_ui_domain_prefix(config)
+    prefix = hosted_ui_domain_prefix(config, account)
     name = "hosted-UI domain"
     if prefix is None:
         return CheckResult(name, True, "none needed (no federated identity provider)")
@@ -191,7 +191,7 @@ def check_domain_prefix(clients: ClientFactory, config: DeploymentConfig, accoun
         name,
         False,
         f"{prefix} is taken in {config.region} by another AWS account",
-        "Domain prefixes are global per region: choose another `appName` (`-c appName=...`).",
+        "Domain prefixes are global per region: set another with `-c cognitoDomainPrefix=...`.",
     )
 
 

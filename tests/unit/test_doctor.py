@@ -324,21 +324,22 @@ FEDERATED = DeploymentConfig(
 )
 
 
+PREFIX = f"genai-chat-dev-{ACCOUNT}"
+
+
 def domain_owner(clients: StubbedClients, description: dict[str, Any]) -> None:
     clients.stub("cognito-idp").add_response(
-        "describe_user_pool_domain", {"DomainDescription": description}, {"Domain": "genai-chat-dev"}
+        "describe_user_pool_domain", {"DomainDescription": description}, {"Domain": PREFIX}
     )
 
 
 def test_a_hosted_ui_prefix_taken_by_another_account_fails(aws: StubbedClients) -> None:
     ready_account(aws, FEDERATED)
-    domain_owner(
-        aws, {"UserPoolId": "us-east-1_Other", "AWSAccountId": "999999999999", "Domain": "genai-chat-dev"}
-    )
+    domain_owner(aws, {"UserPoolId": "us-east-1_Other", "AWSAccountId": "999999999999", "Domain": PREFIX})
     all_models_offered(aws)
     status, output = check(aws, FEDERATED)
-    assert "FAIL hosted-UI domain: genai-chat-dev is taken in us-east-1 by another AWS account" in output
-    assert "-c appName=" in output
+    assert f"FAIL hosted-UI domain: {PREFIX} is taken in us-east-1 by another AWS account" in output
+    assert "-c cognitoDomainPrefix=" in output
     assert status == 1
 
 
@@ -348,16 +349,16 @@ def test_a_free_hosted_ui_prefix_passes(aws: StubbedClients) -> None:
     all_models_offered(aws)
     status, output = check(aws, FEDERATED)
     assert status == 0
-    assert "ok   hosted-UI domain: genai-chat-dev is free in us-east-1" in output
+    assert f"ok   hosted-UI domain: {PREFIX} is free in us-east-1" in output
 
 
 def test_a_hosted_ui_prefix_this_account_owns_passes(aws: StubbedClients) -> None:
     ready_account(aws, FEDERATED)
-    domain_owner(aws, {"UserPoolId": "us-east-1_Mine", "AWSAccountId": ACCOUNT, "Domain": "genai-chat-dev"})
+    domain_owner(aws, {"UserPoolId": "us-east-1_Mine", "AWSAccountId": ACCOUNT, "Domain": PREFIX})
     all_models_offered(aws)
     status, output = check(aws, FEDERATED)
     assert status == 0
-    assert "genai-chat-dev already belongs to user pool us-east-1_Mine in this account" in output
+    assert f"{PREFIX} already belongs to user pool us-east-1_Mine in this account" in output
 
 
 def test_an_unbootstrapped_region_prints_the_bootstrap_command(aws: StubbedClients) -> None:
