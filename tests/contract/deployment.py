@@ -195,10 +195,19 @@ class Deployment:
                 f"cognito-idp.{self.region}.{URL_SUFFIX}/{name}"
             ),
             ("AWS::SQS::Queue", "QueueName"): lambda: name.rpartition("/")[2],
+            ("AWS::S3Vectors::VectorBucket", "VectorBucketArn"): lambda: self._arn(
+                "s3vectors", f"bucket/{name}"
+            ),
+            ("AWS::S3Vectors::Index", "IndexArn"): lambda: self._index_arn(stack, logical_id),
         }
         if (kind, attribute) in special:
             return special[(kind, attribute)]()
         return f"{name}.{attribute}"
+
+    def _index_arn(self, stack: Stack, logical_id: str) -> str:
+        properties = self.resolve(stack, self.resource(stack, logical_id)["Properties"])
+        bucket = properties.get("VectorBucketName") or properties["VectorBucketArn"].rpartition("/")[2]
+        return self._arn("s3vectors", f"bucket/{bucket}/index/{self.ref(stack, logical_id)}")
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:{PARTITION}:{service}:{self.region}:{self.account}:{resource}"
