@@ -15,7 +15,7 @@ from stacks.constructs.data import BATCHES_PREFIX, UPLOADS_PREFIX, Data
 from stacks.constructs.documents import DocumentObjects, allow_items
 from stacks.constructs.functions import FunctionFactory
 from stacks.constructs.models import ModelAccess
-from stacks.constructs.vectors import VectorStore
+from stacks.constructs.vectors import INDEX_FUNCTION_TIMEOUT_SECONDS, VectorStore
 
 
 class IngestionTasks(Construct):
@@ -71,7 +71,7 @@ class IngestionTasks(Construct):
                 handler="lambdas.handlers.vector_index_resource.handler",
                 description="Deploy time: creates the OpenSearch vector index",
                 service="vector-index",
-                timeout_seconds=600,
+                timeout_seconds=INDEX_FUNCTION_TIMEOUT_SECONDS,
                 memory_size=256,
                 role=self.index_writer_role,
             )
