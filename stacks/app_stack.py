@@ -100,6 +100,7 @@ class AppStack(Stack):
             waf_requests_per_5_minutes=config.waf_requests_per_5_minutes,
             logs_key=keys.logs_key,
             log_retention=retention,
+            removal_policy=removal_policy,
         )
         self.websocket = WebSocketChannel(
             self,
@@ -110,6 +111,7 @@ class AppStack(Stack):
             burst_limit=config.api_burst_limit,
             logs_key=keys.logs_key,
             log_retention=retention,
+            removal_policy=removal_policy,
             cloud_watch_account=self.rest_api.cloud_watch_account,
         )
         self.chat.stream_function.add_environment("WEBSOCKET_CALLBACK_URL", self.websocket.callback_url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_kms as kms
@@ -36,9 +37,16 @@ class RestApi(Construct):
         waf_requests_per_5_minutes: int,
         logs_key: kms.IKey,
         log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        access_logs = logs.LogGroup(self, "AccessLogs", encryption_key=logs_key, retention=log_retention)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            encryption_key=logs_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
         self.api = apigw.RestApi(
             self,
             "Api",

@@ -7,7 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from stacks.constructs.data import UPLOADS_PREFIX, Data
+from stacks.constructs.data import BATCHES_PREFIX, UPLOADS_PREFIX, Data
 from stacks.constructs.documents import DocumentObjects
 from stacks.constructs.functions import FunctionFactory
 from stacks.constructs.models import ModelAccess
@@ -66,8 +66,11 @@ class ChatFunctions(Construct):
             vectors.grant_read(chat)
         store.documents_table.grant_read_write_data(self.api_function)
         store.documents_table.grant_read_data(self.stream_function)
-        # Presigned uploads into uploads/<owner>/..., and deletion of a user's documents.
+        # Presigned uploads into uploads/<owner>/..., and deletion of a user's documents: the
+        # upload and the ingestion batches are listed under the document's prefix and deleted.
         documents.allow(self.api_function, UPLOADS_PREFIX, "s3:PutObject", "s3:DeleteObject")
+        documents.allow(self.api_function, BATCHES_PREFIX, "s3:DeleteObject")
+        documents.allow_listing(self.api_function, UPLOADS_PREFIX, BATCHES_PREFIX)
         vectors.grant_delete(self.api_function)
 
     @property

@@ -93,7 +93,6 @@ class Frontend(Construct):
                 response_headers_policy=headers,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
             ),
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             enable_logging=True,
             log_bucket=access_logs_bucket,
@@ -113,8 +112,10 @@ class Frontend(Construct):
         acknowledge(
             self.distribution,
             "AwsSolutions-CFR4",
-            "The default *.cloudfront.net certificate cannot pin a TLS policy; TLSv1.2_2021 applies "
-            "as soon as a custom domain and certificate are configured.",
+            "The site is served on its *.cloudfront.net name, whose default certificate has a fixed "
+            "TLSv1 security policy that no setting changes (CloudFront ignores a minimum protocol "
+            "version without a custom certificate). A custom domain with an ACM certificate is "
+            "needed to require TLSv1.2_2021; the APIs carrying user data are on API Gateway.",
         )
 
     @property

@@ -29,6 +29,15 @@ from stacks.constructs.workflows import encrypted_state_machine, start_on_event
 THROTTLED_ERROR = "ModelThrottled"
 EMBED_CONCURRENCY = 4
 FAILURE_REASON = "ingestion failed ({}); try uploading the file again"
+DYNAMODB_TRANSIENT_ERRORS = (
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.RequestLimitExceededException",
+    "DynamoDB.ThrottlingException",
+    "DynamoDB.InternalServerErrorException",
+)
+# Only keys shaped uploads/<owner>/<document id>/<file> start the workflow, so ParseUpload (a
+# Pass state, which cannot catch) always finds the owner and the document id to report on.
+UPLOAD_KEY_PATTERN = f"{UPLOADS_PREFIX}*/*/*"
 
 
 class Ingestion(Construct):
@@ -118,7 +127,20 @@ class Ingestion(Construct):
             reason=tasks.DynamoAttributeValue.from_string(
                 sfn.JsonPath.format(FAILURE_REASON, sfn.JsonPath.string_at("$.error.Error"))
             ),
-        ).next(sfn.Fail(self, "Failed", cause_path="$.error.Cause", error_path="$.error.Error"))
+        )
+        end_failed = sfn.Fail(self, "Failed", cause_path="$.error.Cause", error_path="$.error.Error")
+        # Recording the failure is retried through DynamoDB's transient errors; if it still cannot
+        # be written (or the document was deleted meanwhile), the execution fails with the
+        # original error, which the failed-executions alarm reports.
+        failed.add_retry(
+            errors=list(DYNAMODB_TRANSIENT_ERRORS),
+            interval=Duration.seconds(2),
+            backoff_rate=2,
+            max_attempts=5,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        failed.add_catch(end_failed, errors=["States.ALL"], result_path=sfn.JsonPath.DISCARD)
+        failed.next(end_failed)
         for step in (processing, extract_task, embed_batches, index_task, ready):
             step.add_catch(failed, errors=["States.ALL"], result_path="$.error")
 
@@ -163,7 +185,7 @@ class Ingestion(Construct):
                 detail_type=["Object Created"],
                 detail={
                     "bucket": {"name": [documents_bucket.bucket_name]},
-                    "object": {"key": [{"prefix": UPLOADS_PREFIX}]},
+                    "object": {"key": [{"wildcard": UPLOAD_KEY_PATTERN}]},
                 },
             ),
             targets=[

@@ -12,10 +12,10 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.constructs.data import BATCHES_PREFIX, UPLOADS_PREFIX, Data
-from stacks.constructs.documents import DocumentObjects
+from stacks.constructs.documents import DocumentObjects, allow_items
 from stacks.constructs.functions import FunctionFactory
 from stacks.constructs.models import ModelAccess
-from stacks.constructs.vectors import VectorStore
+from stacks.constructs.vectors import INDEX_FUNCTION_TIMEOUT_SECONDS, VectorStore
 
 
 class IngestionTasks(Construct):
@@ -71,18 +71,23 @@ class IngestionTasks(Construct):
                 handler="lambdas.handlers.vector_index_resource.handler",
                 description="Deploy time: creates the OpenSearch vector index",
                 service="vector-index",
-                timeout_seconds=600,
+                timeout_seconds=INDEX_FUNCTION_TIMEOUT_SECONDS,
                 memory_size=256,
                 role=self.index_writer_role,
             )
+        # Extract: read the upload and its document record, mark it PROCESSING, replace the
+        # batches of any earlier run (list + delete), write the new batches.
         documents.allow(self.extract, UPLOADS_PREFIX, "s3:GetObject")
-        documents.allow(self.extract, BATCHES_PREFIX, "s3:PutObject")
+        documents.allow(self.extract, BATCHES_PREFIX, "s3:PutObject", "s3:DeleteObject")
+        documents.allow_listing(self.extract, BATCHES_PREFIX)
+        allow_items(store.documents_table, self.extract, "GetItem", "UpdateItem")
+        # Embed: read a batch, embed it, write its vectors, add its tokens to the owner's usage.
         documents.allow(self.embed, BATCHES_PREFIX, "s3:GetObject", "s3:PutObject")
-        documents.allow(self.index, BATCHES_PREFIX, "s3:GetObject")
-        store.documents_table.grant_read_write_data(self.extract)
         models.grant_embeddings(self.embed)
-        # Each embedded batch adds its tokens and cost to the owner's daily usage.
-        store.usage_table.grant_write_data(self.embed)
+        allow_items(store.usage_table, self.embed, "UpdateItem")
+        # Index: check the document still exists, read batches and vectors, replace its chunks.
+        documents.allow(self.index, BATCHES_PREFIX, "s3:GetObject")
+        allow_items(store.documents_table, self.index, "GetItem")
         vectors.grant_write(self.index)
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -48,6 +49,7 @@ class WebSocketChannel(Construct):
         burst_limit: int,
         logs_key: kms.IKey,
         log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
         cloud_watch_account: IConstruct,
     ) -> None:
         """`cloud_watch_account`: API Gateway's account-wide CloudWatch Logs role setting, which an
@@ -67,7 +69,13 @@ class WebSocketChannel(Construct):
             disconnect_route_options=apigwv2.WebSocketRouteOptions(integration=integration),
             default_route_options=apigwv2.WebSocketRouteOptions(integration=integration),
         )
-        access_logs = logs.LogGroup(self, "AccessLogs", encryption_key=logs_key, retention=log_retention)
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            encryption_key=logs_key,
+            retention=log_retention,
+            removal_policy=removal_policy,
+        )
         self.stage = apigwv2.WebSocketStage(
             self,
             "Stage",

@@ -3,6 +3,7 @@
     ingestion SUCCEEDED event -> ReadIngestionResult -> HasText? -> ReadFirstBatch (S3 GetObject)
         -> CollectPassages -> Summarise (bedrock:invokeModel, retried on throttling)
         -> SaveSummary (DynamoDB UpdateItem)
+        any task error -> RecordSummaryFailure (summary_error on the document) -> SummaryFailed
 
 It starts from the ingestion workflow's own "execution succeeded" event, so ingestion never waits
 for (or fails because of) a summary. The request body is the Amazon Nova messages format, which
@@ -31,6 +32,7 @@ BEDROCK_RETRYABLE_ERRORS = (
     "Bedrock.ServiceUnavailableException",
 )
 SUMMARY_MAX_TOKENS = 300
+SUMMARY_FAILURE_REASON = "summary failed ({})"
 _PROMPT = (
     "Summarise the document these opening passages come from in at most three sentences, "
     "in the language of the passages. Passages (JSON list): {}"
@@ -115,14 +117,7 @@ class DocumentSummaries(Construct):
             self,
             "SaveSummary",
             table=documents_table,
-            key={
-                "pk": tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.format("USER#{}", sfn.JsonPath.string_at("$.ingestion.upload.owner"))
-                ),
-                "sk": tasks.DynamoAttributeValue.from_string(
-                    sfn.JsonPath.format("DOC#{}", sfn.JsonPath.string_at("$.ingestion.upload.document_id"))
-                ),
-            },
+            key=_document_key(),
             condition_expression="attribute_exists(pk)",
             update_expression="SET summary = :summary",
             expression_attribute_values={
@@ -130,6 +125,9 @@ class DocumentSummaries(Construct):
             },
             result_path=sfn.JsonPath.DISCARD,
         )
+        failure = self._record_failure(documents_table)
+        for step in (read_batch, summarise, save):
+            step.add_catch(failure, errors=["States.ALL"], result_path="$.error")
         has_text = (
             sfn.Choice(self, "HasText")
             .when(
@@ -167,6 +165,28 @@ class DocumentSummaries(Construct):
         )
         _acknowledge_wildcards(self.state_machine)
 
+    def _record_failure(self, documents_table: dynamodb.ITableV2) -> sfn.IChainable:
+        """Note why the summary is missing on the document, then fail the execution (the
+        failed-executions alarm reports it). The document itself stays READY: it is indexed and
+        answers questions without a summary."""
+        record = tasks.DynamoUpdateItem(
+            self,
+            "RecordSummaryFailure",
+            table=documents_table,
+            key=_document_key(),
+            condition_expression="attribute_exists(pk)",
+            update_expression="SET summary_error = :reason",
+            expression_attribute_values={
+                ":reason": tasks.DynamoAttributeValue.from_string(
+                    sfn.JsonPath.format(SUMMARY_FAILURE_REASON, sfn.JsonPath.string_at("$.error.Error"))
+                )
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        failed = sfn.Fail(self, "SummaryFailed", cause_path="$.error.Cause", error_path="$.error.Error")
+        record.add_catch(failed, errors=["States.ALL"], result_path=sfn.JsonPath.DISCARD)
+        return record.next(failed)
+
 
 def _acknowledge_wildcards(state_machine: sfn.StateMachine) -> None:
     for action in ("kms:ReEncrypt*", "kms:GenerateDataKey*"):
@@ -176,3 +196,15 @@ def _acknowledge_wildcards(state_machine: sfn.StateMachine) -> None:
             "CDK's grant on the one named workflow key; the wildcard covers only the variants of "
             "that single KMS operation.",
         )
+
+
+def _document_key() -> dict[str, tasks.DynamoAttributeValue]:
+    """The ingested document's item in the documents table."""
+    return {
+        "pk": tasks.DynamoAttributeValue.from_string(
+            sfn.JsonPath.format("USER#{}", sfn.JsonPath.string_at("$.ingestion.upload.owner"))
+        ),
+        "sk": tasks.DynamoAttributeValue.from_string(
+            sfn.JsonPath.format("DOC#{}", sfn.JsonPath.string_at("$.ingestion.upload.document_id"))
+        ),
+    }

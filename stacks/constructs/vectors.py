@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import CustomResource, Fn, Stack
+from aws_cdk import CustomResource, Duration, Fn, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -23,6 +23,9 @@ from constructs import Construct
 
 from stacks.config import DeploymentConfig
 
+# How long the index function may run: the data-access policy can take a minute to apply, and
+# the handler retries until then.
+INDEX_FUNCTION_TIMEOUT_SECONDS = 600
 # Metadata kept with each S3 vector but never used in filters (S3 Vectors limits filterable size).
 S3VECTORS_NON_FILTERABLE_KEYS = ["text", "title", "heading", "chunk_id", "start", "end"]
 
@@ -265,6 +268,9 @@ class VectorAccess(Construct):
             "Index",
             service_token=index_function.function_arn,
             resource_type="Custom::VectorIndex",
+            # A handler that dies without answering fails the stack operation after this long,
+            # not after CloudFormation's default hour.
+            service_timeout=Duration.seconds(INDEX_FUNCTION_TIMEOUT_SECONDS + 60),
             properties={
                 "Endpoint": store.collection.attr_collection_endpoint,
                 "IndexName": config.opensearch_index,

@@ -57,7 +57,10 @@ def test_upload_rule_starts_ingestion_with_a_dead_letter_queue(dev: Synthesized)
     (target,) = upload["Properties"]["Targets"]
     assert "IngestionStateMachine" in str(target["Arn"])
     assert "DeadLetterConfig" in target
-    assert upload["Properties"]["EventPattern"]["detail"]["object"] == {"key": [{"prefix": "uploads/"}]}
+    # Only keys naming an owner and a document: ParseUpload (a Pass state) cannot catch.
+    assert upload["Properties"]["EventPattern"]["detail"]["object"] == {
+        "key": [{"wildcard": "uploads/*/*/*"}]
+    }
 
 
 def test_summaries_call_bedrock_natively_and_retry_throttling(dev: Synthesized) -> None:
