@@ -70,6 +70,8 @@ class Resources:
 
     def model_arns(self, model_id: str) -> list[str]:
         region = self.deployment.region
+        if model_id.startswith("arn:"):
+            return [model_id]
         geography, _, foundation_model = model_id.partition(".")
         if geography in INFERENCE_PROFILE_REGIONS:
             return [

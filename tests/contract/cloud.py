@@ -125,6 +125,15 @@ def bedrock_endpoint(request: AWSPreparedRequest, operation_name: str) -> AWSRes
         return AWSResponse(
             request.url, 200, headers, _RawBody(text_answer(["Paris is ", "the capital [1]."]))
         )
+    if operation_name == "InvokeModel" and b'"messages"' in (request.body or b""):  # Nova
+        nova = {
+            "output": {
+                "message": {"role": "assistant", "content": [{"text": "A list of European capitals."}]}
+            },
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 120, "outputTokens": 8, "totalTokens": 128},
+        }
+        return _json_response(request, nova)
     if operation_name == "InvokeModel":
         dimensions = int(json.loads(request.body or b"{}").get("dimensions", 1024))
         body = {"embedding": [0.01] * dimensions, "inputTextTokenCount": 12}

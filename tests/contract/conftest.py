@@ -61,6 +61,7 @@ def journal(deployment: Deployment) -> Iterator[Journal]:
     try:
         journal.outcomes["chat"] = journeys.run(journeys.chat)
         journal.outcomes["upload"] = journeys.run(journeys.upload)
+        journal.outcomes["summary"] = journeys.run(journeys.summarise)
 
         def connect(cloud: Cloud, outcome: Outcome) -> None:
             outcome.results["authorizer"] = journeys.connect(cloud, outcome, identity)

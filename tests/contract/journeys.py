@@ -112,7 +112,30 @@ class Journeys:
         outcome.results["document"] = self.api(cloud, outcome, "GET", f"/v1/documents/{document_id}")
 
     def ingest(self, cloud: Cloud, outcome: Outcome, event: dict[str, Any]) -> Execution:
-        stack, machine_id, machine = self.deployment.one("AWS::StepFunctions::StateMachine", "Ingestion")
+        execution, output = self.workflow(cloud, outcome, "Ingestion", event)
+        outcome.results.setdefault("ingestion_outputs", []).append(output)
+        return execution
+
+    def summarise(self, cloud: Cloud, outcome: Outcome) -> None:
+        """The summaries workflow, started by the ingestion execution's SUCCEEDED event."""
+        self.upload(cloud, outcome)
+        ingestion_arn = self.deployment.ref(
+            *self.deployment.one("AWS::StepFunctions::StateMachine", "Ingestion")[:2]
+        )
+        event = execution_succeeded(self.deployment, ingestion_arn, outcome.results["ingestion_outputs"][0])
+        outcome.results["summary_execution"], _ = self.workflow(cloud, outcome, "Summaries", event)
+        document = json.loads(outcome.results["upload"]["body"])["document"]["id"]
+        table = self.deployment.function("lambdas.handlers.api").environment["DOCUMENTS_TABLE"]
+        item = boto3.client("dynamodb", region_name=self.deployment.region).get_item(
+            TableName=table, Key={"pk": {"S": f"USER#{OWNER}"}, "sk": {"S": f"DOC#{document}"}}
+        )["Item"]
+        outcome.results["summary"] = item.get("summary", {}).get("S")
+
+    def workflow(
+        self, cloud: Cloud, outcome: Outcome, prefix: str, event: dict[str, Any]
+    ) -> tuple[Execution, Any]:
+        """Runs the state machine whose logical id starts with `prefix` on `event`."""
+        stack, machine_id, machine = self.deployment.one("AWS::StepFunctions::StateMachine", prefix)
         role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         machine_principal = Principal(machine_id, stack.name, role)
         definition = state_machine_definition(
@@ -130,13 +153,13 @@ class Journeys:
             return result
 
         def run_integration(integration: str, parameters: dict[str, Any]) -> Any:
-            assert integration == "dynamodb:updateItem", integration
-            client = boto3.client("dynamodb", region_name=self.deployment.region)
-            outcome.calls.append((machine_principal, Call("dynamodb", "UpdateItem", parameters)))
-            return client.update_item(**parameters)
+            start = len(cloud.recorder.calls)
+            try:
+                return service_integration(self.deployment.region, integration, parameters)
+            finally:
+                outcome.calls.extend((machine_principal, call) for call in cloud.calls_since(start))
 
-        execution, _ = StateMachine(definition, run_lambda, run_integration).start(event)
-        return execution
+        return StateMachine(definition, run_lambda, run_integration).start(event)
 
     # -- WebSocket ------------------------------------------------------------------------
 
@@ -182,6 +205,46 @@ class Journeys:
     def api_id(self) -> str:
         stack, logical_id, _ = self.deployment.one("AWS::ApiGatewayV2::Api")
         return self.deployment.ref(stack, logical_id)
+
+
+def service_integration(region: str, integration: str, parameters: dict[str, Any]) -> Any:
+    """What Step Functions does for the optimized and SDK integrations the workflows use."""
+    if integration == "dynamodb:updateItem":
+        return boto3.client("dynamodb", region_name=region).update_item(**parameters)
+    if integration == "aws-sdk:s3:getObject":
+        response = boto3.client("s3", region_name=region).get_object(**parameters)
+        return {"Body": response["Body"].read().decode(), "ContentType": response.get("ContentType")}
+    if integration == "bedrock:invokeModel":
+        response = boto3.client("bedrock-runtime", region_name=region).invoke_model(
+            modelId=parameters["ModelId"], body=json.dumps(parameters["Body"]), contentType="application/json"
+        )
+        return {"Body": json.loads(response["body"].read()), "ContentType": response["contentType"]}
+    raise AssertionError(f"integration {integration} is not supported here")
+
+
+def execution_succeeded(deployment: Deployment, machine_arn: str, output: Any) -> dict[str, Any]:
+    """The event Step Functions sends to EventBridge when an execution succeeds."""
+    execution_arn = machine_arn.replace(":stateMachine:", ":execution:") + ":0f1e2d3c"
+    return {
+        "version": "0",
+        "id": "315c1398-40ff-a850-213b-158f73e60175",
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "account": deployment.account,
+        "time": "2026-01-01T00:00:05Z",
+        "region": deployment.region,
+        "resources": [execution_arn],
+        "detail": {
+            "executionArn": execution_arn,
+            "stateMachineArn": machine_arn,
+            "name": "0f1e2d3c",
+            "status": "SUCCEEDED",
+            "startDate": 1767225600000,
+            "stopDate": 1767225605000,
+            "input": "{}",
+            "output": json.dumps(output),
+        },
+    }
 
 
 def s3_object_created(deployment: Deployment, bucket: str, key: str, size: int) -> dict[str, Any]:

@@ -65,8 +65,8 @@ def test_every_call_a_function_makes_is_allowed_by_its_role(journal: Journal) ->
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the ingestion state machine's DynamoDB updateItem tasks write the documents table, "
-    "encrypted with the data key, but its role has no kms:Decrypt on that key",
+    reason="both state machines' DynamoDB updateItem tasks write the documents table, encrypted "
+    "with the data key, but neither role has kms:Decrypt on that key",
 )
 def test_every_call_a_workflow_integration_makes_is_allowed_by_the_state_machine_role(
     journal: Journal,

@@ -109,6 +109,13 @@ def test_an_upload_goes_through_the_workflow_to_ready(journal: Journal) -> None:
     assert body(outcome.results["document"])["chunk_count"] >= 1
 
 
+def test_an_ingested_document_is_summarised_by_the_summaries_workflow(journal: Journal) -> None:
+    outcome = succeeded(journal, "summary")
+    execution = outcome.results["summary_execution"]
+    assert (execution.status, execution.error) == ("SUCCEEDED", None)
+    assert outcome.results["summary"] == "A list of European capitals."
+
+
 def test_the_workflow_sends_each_task_the_payload_its_handler_reads(journal: Journal) -> None:
     """Payloads are built by the synthesized ASL's Parameters from the S3 event, not by hand."""
     execution = succeeded(journal, "upload").results["execution"]

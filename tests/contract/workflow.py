@@ -1,15 +1,17 @@
 """Runs a synthesized state machine's ASL the way Step Functions would, task by task.
 
-Only what the application's definitions use: Pass, Task (Lambda functions, and the DynamoDB
-`updateItem` integration), Map, Succeed, Fail; Parameters with JsonPath and the intrinsic
-functions States.Format, States.StringSplit and States.ArrayGetItem; InputPath, ResultPath;
-Catch. Each Lambda task runs the function's real handler through `run_lambda`, with the
+Only what the application's definitions use: Pass, Task (Lambda functions and service
+integrations, run by `run_integration`), Map, Choice (IsPresent, StringEquals, BooleanEquals),
+Succeed, Fail; Parameters and ResultSelector with JsonPath (`[n]` and `[*]` included) and the
+intrinsic functions States.Format, States.StringSplit, States.ArrayGetItem and
+States.StringToJson; InputPath, ResultPath; Catch. Each Lambda task runs the function's real handler through `run_lambda`, with the
 payload built exactly as the state's Parameters build it.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,13 +30,47 @@ class Execution:
     lambda_payloads: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
+_STEP = re.compile(r"\.([^.\[\]]+)|\[(\d+|\*)\]")
+
+
 def read_path(path: str, data: Any, context: Mapping[str, Any]) -> Any:
+    """A JsonPath of ASL: `$.a.b[0]`, `$.items[*].text`, `$$.State.EnteredTime`; KeyError or
+    IndexError when absent."""
     root = context if path.startswith("$$") else data
     rest = path[2:] if path.startswith("$$") else path[1:]
-    value = root
-    for part in filter(None, rest.split(".")):
-        value = value[part]
-    return value
+    values, spread = [root], False
+    for key, index in _STEP.findall(rest):
+        if index == "*":
+            values, spread = [item for value in values for item in value], True
+        elif index:
+            values = [value[int(index)] for value in values]
+        else:
+            values = [value[key] for value in values]
+    return values if spread else values[0]
+
+
+def _present(path: str, data: Any) -> bool:
+    try:
+        read_path(path, data, {})
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def choose(state: Mapping[str, Any], data: Any) -> str:
+    for rule in state["Choices"]:
+        variable = rule["Variable"]
+        if "IsPresent" in rule:
+            matched = _present(variable, data) == rule["IsPresent"]
+        elif "StringEquals" in rule:
+            matched = _present(variable, data) and read_path(variable, data, {}) == rule["StringEquals"]
+        elif "BooleanEquals" in rule:
+            matched = _present(variable, data) and read_path(variable, data, {}) is rule["BooleanEquals"]
+        else:
+            raise AssertionError(f"choice rule {rule} is not supported here")
+        if matched:
+            return str(rule["Next"])
+    return str(state["Default"])
 
 
 def write_path(data: Any, path: str | None, result: Any) -> Any:
@@ -91,6 +127,8 @@ def evaluate(expression: str, data: Any, context: Mapping[str, Any]) -> Any:
     if name == "States.StringSplit":
         text, separators = values
         return [piece for piece in re.split("|".join(map(re.escape, separators)), str(text)) if piece]
+    if name == "States.StringToJson":
+        return json.loads(values[0])
     if name == "States.ArrayGetItem":
         items, index = values
         return items[int(index)]
@@ -137,6 +175,9 @@ class StateMachine:
             if kind == "Fail":
                 execution.status = "FAILED"
                 return data
+            if kind == "Choice":
+                name = choose(state, data)
+                continue
             try:
                 data = self._step(state, data, context, execution)
             except Exception as error:  # a task failure goes where the state's Catch says
@@ -177,6 +218,8 @@ class StateMachine:
             else:
                 execution.lambda_payloads.append((resource, effective))
                 result = self.run_lambda(resource, effective)
+            if "ResultSelector" in state:
+                result = build_parameters(state["ResultSelector"], result, context)
         elif kind == "Map":
             items = read_path(state.get("ItemsPath", "$"), effective, context)
             processor = state.get("ItemProcessor") or state["Iterator"]
