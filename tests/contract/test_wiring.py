@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from lambdas.settings import Settings
+from tests.contract.cloud import lambda_environment
 from tests.contract.conftest import Journal
 from tests.contract.deployment import Deployment, Function
 from tests.contract.journeys import OWNER, Outcome
@@ -78,6 +79,14 @@ def test_every_setting_a_handler_needs_is_set(deployment: Deployment) -> None:
         if absent := sorted(needed - set(function.environment)):
             missing[function.logical_id] = absent
     assert missing == {}
+
+
+def test_every_function_environment_is_valid_settings(deployment: Deployment) -> None:
+    """Settings validates each function's environment as its container would at start."""
+    for function in deployment.functions:
+        with lambda_environment(function, deployment.region):
+            settings = Settings()
+        assert settings.aws_region == deployment.region
 
 
 def succeeded(journal: Journal, journey: str) -> Outcome:
