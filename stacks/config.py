@@ -22,13 +22,51 @@ Stage = Literal["dev", "prod"]
 VectorBackend = Literal["opensearch", "s3vectors"]
 Architecture = Literal["arm64", "x86_64"]
 
-# Where each cross-region inference-profile prefix may route requests (Bedrock docs, "Supported
-# Regions and models for inference profiles"). IAM must allow the foundation model in every one.
+GLOBAL_PROFILE = "global"
+ALL_COMMERCIAL_REGIONS = ("*",)
 INFERENCE_PROFILE_REGIONS: Mapping[str, tuple[str, ...]] = {
-    "us": ("us-east-1", "us-east-2", "us-west-2"),
-    "eu": ("eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"),
-    "apac": ("ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
+    "us": ("us-east-1", "us-east-2", "us-west-1", "us-west-2"),
+    "us-gov": ("us-gov-east-1", "us-gov-west-1"),
+    "eu": (
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+    ),
+    "apac": (
+        "ap-east-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-7",
+        "me-central-1",
+    ),
+    "jp": ("ap-northeast-1", "ap-northeast-3"),
+    "au": ("ap-southeast-2", "ap-southeast-4"),
+    GLOBAL_PROFILE: ALL_COMMERCIAL_REGIONS,
 }
+"""Where each system-defined cross-Region inference profile may serve a request, by the prefix of
+its id (`us.anthropic...`): Amazon Bedrock User Guide, "Supported Regions and models for
+inference profiles" (geographic profiles, listed per model on each model's page; this is the
+union over models, since a profile may route to any of them) and "Global cross-Region
+inference" (`global.`: every commercial Region).
+
+IAM must allow the profile in the deployment's Region and the foundation model in every Region
+a request may land in (`stacks.constructs.models.model_arns`). A global profile's requests are
+authorized against the Region-less model ARN `arn:aws:bedrock:::foundation-model/<model>`.
+When AWS adds a destination Region to a geography, add it here.
+"""
 
 # Every per-deployment name starts with `<appName>-<stage>`. The tightest limit on such a name is
 # OpenSearch Serverless's 32 characters for `<appName>-<stage>-data` (access policy; the
@@ -280,6 +318,20 @@ def _check_domain_prefix(key: str, prefix: str) -> None:
             f"{key} gives the Cognito domain prefix {prefix!r}, which contains {reserved[0]!r}; Cognito "
             f"refuses prefixes containing any of {', '.join(_DOMAIN_RESERVED_WORDS)}"
         )
+
+
+def inference_profile_regions(model_id: str) -> tuple[str, ...]:
+    """The Regions a request for `model_id` may be served in, from INFERENCE_PROFILE_REGIONS:
+    a geographic profile's destinations, `("*",)` for a global profile (every commercial Region),
+    and `()` for a plain foundation-model id (served in the deployment's own Region only)."""
+    prefix, separator, _ = model_id.partition(".")
+    return INFERENCE_PROFILE_REGIONS.get(prefix, ()) if separator else ()
+
+
+def foundation_model_id(model_id: str) -> str:
+    """The foundation model behind `model_id`: the id without its inference-profile prefix."""
+    prefix, _, base = model_id.partition(".")
+    return base if prefix in INFERENCE_PROFILE_REGIONS else model_id
 
 
 def operator_settings() -> frozenset[str]:

@@ -242,7 +242,7 @@ def check_profile_regions(profile_id: str, routed: Sequence[str]) -> CheckResult
     """Does the stacks' IAM table allow the model in every region the profile routes to?"""
     geography = profile_id.partition(".")[0]
     allowed = set(INFERENCE_PROFILE_REGIONS.get(geography, ()))
-    missing = sorted(set(routed) - allowed)
+    missing = [] if "*" in allowed else sorted(set(routed) - allowed)
     name = f"IAM regions {profile_id}"
     if missing:
         return CheckResult(
@@ -400,7 +400,7 @@ def _models(config: DeploymentConfig) -> list[tuple[str, bool]]:
 
 
 def is_inference_profile(model_id: str) -> bool:
-    return model_id.partition(".")[0] in PROFILE_GEOGRAPHIES
+    return model_id.partition(".")[0] in PROFILE_GEOGRAPHIES | set(INFERENCE_PROFILE_REGIONS)
 
 
 def _model_in_region(model_arn: str) -> tuple[str, str]:

@@ -13,7 +13,12 @@ from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from stacks.config import INFERENCE_PROFILE_REGIONS, DeploymentConfig
+from stacks.config import (
+    ALL_COMMERCIAL_REGIONS,
+    DeploymentConfig,
+    foundation_model_id,
+    inference_profile_regions,
+)
 
 CHAT_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 _CONTENT_FILTERS = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT")
@@ -22,26 +27,36 @@ _BLOCKED_PII = ("US_SOCIAL_SECURITY_NUMBER", "CREDIT_DEBIT_CARD_NUMBER", "PASSWO
 
 
 def model_arns(scope: Construct, model_ids: Iterable[str]) -> list[str]:
-    """ARNs IAM must allow to call each model id.
+    """ARNs IAM must allow to call each model id (see `stacks.config.INFERENCE_PROFILE_REGIONS`).
 
-    A cross-region inference profile (`us.`, `eu.`, `apac.` prefix) needs its profile ARN in this
-    region and the foundation model in every region the profile routes to.
+    A plain model id: the foundation model in this Region. A geographic cross-Region profile:
+    the profile in this Region and the foundation model in every Region it routes to. A global
+    profile: the profile and the foundation model in this Region, and the Region-less model ARN
+    that requests routed anywhere are authorized against.
     """
     stack = Stack.of(scope)
     arns: list[str] = []
     for model_id in model_ids:
-        prefix, _, base_id = model_id.partition(".")
-        if prefix in INFERENCE_PROFILE_REGIONS:
-            arns.append(
-                f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:inference-profile/{model_id}"
-            )
+        regions = inference_profile_regions(model_id)
+        if not regions:
+            arns.append(_foundation_model_arn(stack, stack.region, model_id))
+            continue
+        base_id = foundation_model_id(model_id)
+        arns.append(
+            f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:inference-profile/{model_id}"
+        )
+        if regions == ALL_COMMERCIAL_REGIONS:
             arns += [
-                f"arn:{stack.partition}:bedrock:{region}::foundation-model/{base_id}"
-                for region in INFERENCE_PROFILE_REGIONS[prefix]
+                _foundation_model_arn(stack, stack.region, base_id),
+                _foundation_model_arn(stack, "", base_id),
             ]
         else:
-            arns.append(f"arn:{stack.partition}:bedrock:{stack.region}::foundation-model/{model_id}")
+            arns += [_foundation_model_arn(stack, region, base_id) for region in regions]
     return list(dict.fromkeys(arns))
+
+
+def _foundation_model_arn(stack: Stack, region: str, model_id: str) -> str:
+    return f"arn:{stack.partition}:bedrock:{region}::foundation-model/{model_id}"
 
 
 class ModelAccess(Construct):

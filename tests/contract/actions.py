@@ -73,6 +73,12 @@ class Resources:
         if model_id.startswith("arn:"):
             return [model_id]
         geography, _, foundation_model = model_id.partition(".")
+        if "*" in INFERENCE_PROFILE_REGIONS.get(geography, ()):
+            # A global profile's requests are authorized against the Region-less model ARN.
+            return [
+                self.arn("bedrock", f"inference-profile/{model_id}"),
+                f"arn:aws:bedrock:::foundation-model/{foundation_model}",
+            ]
         if geography in INFERENCE_PROFILE_REGIONS:
             return [
                 self.arn("bedrock", f"inference-profile/{model_id}"),

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.infra.conftest import Synthesized, as_list, policy_statements, resources_of
+import aws_cdk as cdk
+import pytest
+
+from stacks.config import INFERENCE_PROFILE_REGIONS, inference_profile_regions
+from stacks.constructs.models import model_arns
+from tests.infra.conftest import ACCOUNT, Synthesized, as_list, feature_flags, policy_statements, resources_of
 
 # Actions that accept no resource-level permissions, so "*" is their only valid resource.
 RESOURCE_LESS_ACTIONS = {
@@ -118,3 +123,48 @@ def test_summary_workflow_may_invoke_only_the_summary_model(dev: Synthesized) ->
     assert len(statements) == 1
     (resource,) = as_list(statements[0]["Resource"])
     assert resource == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "regions"),
+    [
+        (f"us.{HAIKU}", ("us-east-1", "us-east-2", "us-west-1", "us-west-2")),
+        (f"jp.{HAIKU}", ("ap-northeast-1", "ap-northeast-3")),
+        (f"au.{HAIKU}", ("ap-southeast-2", "ap-southeast-4")),
+        (f"global.{HAIKU}", ("*",)),
+        (HAIKU, ()),
+        ("amazon.titan-embed-text-v2:0", ()),
+    ],
+)
+def test_inference_profile_regions_come_from_the_one_table(model_id: str, regions: tuple[str, ...]) -> None:
+    assert inference_profile_regions(model_id) == regions
+
+
+def test_every_documented_geography_routes_somewhere() -> None:
+    assert {"us", "eu", "apac", "jp", "au", "global"} <= INFERENCE_PROFILE_REGIONS.keys()
+    assert all(INFERENCE_PROFILE_REGIONS.values())
+
+
+def _arns_for(model_id: str) -> list[str]:
+    app = cdk.App(context=feature_flags())  # partition literals, as in cdk.json
+    stack = cdk.Stack(app, "Models", env=cdk.Environment(account=ACCOUNT, region="eu-west-1"))
+    return model_arns(stack, [model_id])
+
+
+def test_a_geographic_profile_may_reach_its_model_in_every_region_it_routes_to() -> None:
+    arns = _arns_for(f"eu.{HAIKU}")
+    assert f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/eu.{HAIKU}" in arns
+    for region in INFERENCE_PROFILE_REGIONS["eu"]:
+        assert f"arn:aws:bedrock:{region}::foundation-model/{HAIKU}" in arns
+
+
+def test_a_global_profile_may_reach_its_model_anywhere_through_the_region_less_arn() -> None:
+    assert _arns_for(f"global.{HAIKU}") == [
+        f"arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/global.{HAIKU}",
+        f"arn:aws:bedrock:eu-west-1::foundation-model/{HAIKU}",
+        f"arn:aws:bedrock:::foundation-model/{HAIKU}",
+    ]
+
+
+def test_a_plain_model_id_is_reached_in_the_deployment_region_only() -> None:
+    assert _arns_for(HAIKU) == [f"arn:aws:bedrock:eu-west-1::foundation-model/{HAIKU}"]

@@ -300,6 +300,23 @@ def test_a_profile_routing_to_a_region_the_iam_table_misses_fails_naming_it(aws:
     assert "INFERENCE_PROFILE_REGIONS['us'] in stacks/config.py" in output
 
 
+def test_a_global_profile_may_route_to_any_region(aws: StubbedClients) -> None:
+    config = DeploymentConfig(
+        region=REGION,
+        chat_model_id="global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        fallback_model_id=CONFIG.fallback_model_id,
+        summary_model_id=CONFIG.summary_model_id,
+        embedding_model_id=CONFIG.embedding_model_id,
+    )
+    ready_account(aws, config)
+    profile_offered(aws, config.chat_model_id, ("us-east-1", "eu-west-1", "ap-southeast-2"))
+    model_offered(aws, "amazon.nova-lite-v1:0")
+    model_offered(aws, "amazon.titan-embed-text-v2:0")
+    status, output = check(aws, config)
+    assert status == 0, output
+    assert f"ok   IAM regions {config.chat_model_id}" in output
+
+
 def test_a_model_not_granted_in_one_routed_region_fails_naming_that_region(aws: StubbedClients) -> None:
     ready_account(aws)
     profile_offered(aws, CONFIG.chat_model_id, grant=False)
