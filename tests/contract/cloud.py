@@ -74,37 +74,25 @@ class Recorder:
 
 
 class _RawBody:
-    """The urllib3-like body botocore reads an event stream from."""
+    """The urllib3-like body botocore reads a response from: whole, or message by message."""
 
-    def __init__(self, messages: list[bytes]) -> None:
-        self._messages = messages
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
 
     def stream(self, **_: Any) -> Iterator[bytes]:
-        yield from self._messages
+        yield from self._chunks
+
+    def read(self, *_: Any, **__: Any) -> bytes:
+        content, self._chunks = b"".join(self._chunks), []
+        return content
 
     def close(self) -> None:
         pass
 
 
 def _json_response(request: AWSPreparedRequest, body: Any) -> AWSResponse:
-    return AWSResponse(
-        request.url, 200, {"content-type": "application/json"}, _Raw(json.dumps(body).encode())
-    )
-
-
-class _Raw:
-    def __init__(self, content: bytes) -> None:
-        self._content = content
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._content
-
-    def read(self, *_: Any, **__: Any) -> bytes:
-        content, self._content = self._content, b""
-        return content
-
-    def close(self) -> None:
-        pass
+    headers = {"content-type": "application/json"}
+    return AWSResponse(request.url, 200, headers, _RawBody([json.dumps(body).encode()]))
 
 
 def bedrock_endpoint(request: AWSPreparedRequest, operation_name: str) -> AWSResponse:
@@ -169,7 +157,7 @@ class FakeOpenSearch:
         return request
 
     def request(self, transport: SigV4Transport, method: str, path: str, body: bytes | None) -> HttpResponse:
-        host = urlparse(transport_endpoint(transport)).hostname or ""
+        host = urlparse(transport._endpoint).hostname or ""
         self.recorder.calls.append(Call("aoss", f"{method} {path}", {"collection": host.split(".")[0]}))
         name = path.strip("/").split("/")[0]
         if method == "HEAD":
@@ -198,11 +186,6 @@ class FakeOpenSearch:
             self.indexes.discard(name)
             return _ok({"acknowledged": True})
         raise AssertionError(f"no fake for OpenSearch {method} {path}")
-
-
-def transport_endpoint(transport: SigV4Transport) -> str:
-    endpoint = getattr(transport, "_endpoint", None) or getattr(transport, "endpoint", "")
-    return str(endpoint)
 
 
 def _ok(body: Any) -> HttpResponse:
