@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 
 from stacks.config import STACK_OWNED_SETTINGS, DeploymentConfig, operator_settings
-from tests.infra.conftest import Synthesized
+from stacks.constructs.functions import FunctionDefaults, FunctionFactory
+from tests.infra.conftest import Synthesized, feature_flags
 from tests.infra.test_function_environment import PLATFORM_VARIABLES, application_functions, environment_of
 from tools.build_lambda_asset import REPO_ROOT
 
@@ -94,3 +99,25 @@ def test_readme_names_exactly_the_operator_settings_as_set_through_function_sett
         if "`functionSettings`" in cells[-1]:
             documented |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[0]))
     assert documented == operator_settings()
+
+
+def test_a_function_never_lets_an_operator_setting_replace_what_the_stack_sets(tmp_path: Path) -> None:
+    (tmp_path / "handler.py").write_text("")
+    stack = cdk.Stack(cdk.App(context=feature_flags()), "Functions")
+    key = kms.Key(stack, "Key")
+    factory = FunctionFactory(
+        stack,
+        "Factory",
+        defaults=FunctionDefaults(
+            code_dir=tmp_path,
+            architecture="arm64",
+            powertools_version="3.37.0",
+            logs_key=key,
+            log_retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            environment={"DOCUMENTS_TABLE": "documents"},
+            operator_settings={"DOCUMENTS_TABLE": "elsewhere"},
+        ),
+    )
+    with pytest.raises(ValueError, match="functionSettings cannot set DOCUMENTS_TABLE"):
+        factory.function(stack, "Fn", handler="handler.handler", description="test", service="test")
