@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,8 +39,12 @@ def cognito_identity(deployment: Deployment) -> CognitoIdentity:
 
 
 @pytest.fixture(scope="session")
-def journal(deployment: Deployment) -> Iterator[Journal]:
-    """Every journey of the variant, run once; tests assert on what each showed."""
+def journal(deployment: Deployment) -> Journal:
+    """Every journey of the variant, run once; tests assert on what each showed.
+
+    The stand-ins for the user pool's key endpoint and CloudFormation's response URL are in
+    place only while the journeys run, not for the tests that follow in the session.
+    """
     journeys = Journeys(deployment)
     journal = Journal(deployment)
     identity = cognito_identity(deployment)
@@ -90,6 +93,6 @@ def journal(deployment: Deployment) -> Iterator[Journal]:
                 )
 
             journal.outcomes["pre_sign_up"] = journeys.run(sign_up)
-        yield journal
     finally:
         patches.undo()
+    return journal
