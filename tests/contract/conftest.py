@@ -64,7 +64,7 @@ def journal(deployment: Deployment) -> Journal:
     try:
         journal.outcomes["chat"] = journeys.run(journeys.chat)
         journal.outcomes["upload"] = journeys.run(journeys.upload)
-        journal.outcomes["summary"] = journeys.run(journeys.summarise)
+        journal.outcomes["lifecycle"] = journeys.run(journeys.lifecycle)
 
         def connect(cloud: Cloud, outcome: Outcome) -> None:
             outcome.results["authorizer"] = journeys.connect(cloud, outcome, identity)

@@ -131,6 +131,13 @@ class Journeys:
         )["Item"]
         outcome.results["summary"] = item.get("summary", {}).get("S")
 
+    def lifecycle(self, cloud: Cloud, outcome: Outcome) -> None:
+        """Upload, ingestion, summary, then the owner deletes the document."""
+        self.summarise(cloud, outcome)
+        document = json.loads(outcome.results["upload"]["body"])["document"]["id"]
+        outcome.results["deleted"] = self.api(cloud, outcome, "DELETE", f"/v1/documents/{document}")
+        outcome.results["after_delete"] = self.api(cloud, outcome, "GET", f"/v1/documents/{document}")
+
     def workflow(
         self, cloud: Cloud, outcome: Outcome, prefix: str, event: dict[str, Any]
     ) -> tuple[Execution, Any]:

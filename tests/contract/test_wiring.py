@@ -119,10 +119,16 @@ def test_an_upload_goes_through_the_workflow_to_ready(journal: Journal) -> None:
 
 
 def test_an_ingested_document_is_summarised_by_the_summaries_workflow(journal: Journal) -> None:
-    outcome = succeeded(journal, "summary")
+    outcome = succeeded(journal, "lifecycle")
     execution = outcome.results["summary_execution"]
     assert (execution.status, execution.error) == ("SUCCEEDED", None)
     assert outcome.results["summary"] == "A list of European capitals."
+
+
+def test_the_owner_deletes_an_ingested_document(journal: Journal) -> None:
+    outcome = succeeded(journal, "lifecycle")
+    assert outcome.results["deleted"]["statusCode"] == 204
+    assert outcome.results["after_delete"]["statusCode"] == 404
 
 
 def test_the_workflow_sends_each_task_the_payload_its_handler_reads(journal: Journal) -> None:
