@@ -85,6 +85,9 @@ class Journeys:
         conversation = json.loads(response["body"]).get("conversation_id", "")
         outcome.results["conversation"] = self.api(cloud, outcome, "GET", f"/v1/conversations/{conversation}")
         outcome.results["usage"] = self.api(cloud, outcome, "GET", "/v1/usage")
+        for path in ("/v1/models", "/v1/limits", "/v1/conversations", "/v1/documents"):
+            outcome.results[path] = self.api(cloud, outcome, "GET", path)
+        outcome.results["deleted"] = self.api(cloud, outcome, "DELETE", f"/v1/conversations/{conversation}")
 
     def upload(self, cloud: Cloud, outcome: Outcome) -> None:
         """Upload form -> the browser's POST -> S3 "Object Created" -> ingestion workflow -> READY."""

@@ -110,6 +110,16 @@ def test_a_signed_in_user_chats_and_reads_the_conversation_and_usage(journal: Jo
     assert body(outcome.results["usage"])["totals"]["requests"] == 1
 
 
+def test_every_read_route_answers_and_a_conversation_can_be_deleted(journal: Journal) -> None:
+    outcome = succeeded(journal, "chat")
+    statuses = {
+        path: outcome.results[path]["statusCode"]
+        for path in ("/v1/models", "/v1/limits", "/v1/conversations", "/v1/documents")
+    }
+    assert statuses == dict.fromkeys(statuses, 200)
+    assert outcome.results["deleted"]["statusCode"] == 204
+
+
 def test_an_upload_goes_through_the_workflow_to_ready(journal: Journal) -> None:
     outcome = succeeded(journal, "upload")
     for execution in (outcome.results["execution"], outcome.results["redelivery"]):
