@@ -4,8 +4,8 @@ Only what the application's definitions use: Pass, Task (Lambda functions and se
 integrations, run by `run_integration`), Map, Choice (IsPresent, StringEquals, BooleanEquals),
 Succeed, Fail; Parameters and ResultSelector with JsonPath (`[n]` and `[*]` included) and the
 intrinsic functions States.Format, States.StringSplit, States.ArrayGetItem and
-States.StringToJson; InputPath, ResultPath; Catch. Each Lambda task runs the function's real handler through `run_lambda`, with the
-payload built exactly as the state's Parameters build it.
+States.StringToJson; InputPath, ResultPath; Catch. Each Lambda task runs the function's real
+handler through `run_lambda`, with the payload built exactly as the state's Parameters build it.
 """
 
 from __future__ import annotations
@@ -120,10 +120,9 @@ def evaluate(expression: str, data: Any, context: Mapping[str, Any]) -> Any:
         template, *fillers = values
         pieces = str(template).split("{}")
         assert len(pieces) == len(fillers) + 1, f"{expression}: argument count"
-        return "".join(
-            piece + (str(filler) if i < len(fillers) else "")
-            for i, (piece, filler) in enumerate(zip(pieces, [*fillers, ""], strict=True))
-        )
+        # Step Functions writes a non-string argument as JSON.
+        texts = [filler if isinstance(filler, str) else json.dumps(filler) for filler in fillers]
+        return pieces[0] + "".join(text + piece for text, piece in zip(texts, pieces[1:], strict=True))
     if name == "States.StringSplit":
         text, separators = values
         return [piece for piece in re.split("|".join(map(re.escape, separators)), str(text)) if piece]
