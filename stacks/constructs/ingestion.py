@@ -24,7 +24,7 @@ from constructs import Construct
 
 from stacks.constructs.data import UPLOADS_PREFIX
 from stacks.constructs.nag import acknowledge, logical_arn
-from stacks.constructs.workflows import encrypted_state_machine, start_on_event
+from stacks.constructs.workflows import encrypted_state_machine, grant_table_key, start_on_event
 
 THROTTLED_ERROR = "ModelThrottled"
 EMBED_CONCURRENCY = 4
@@ -163,6 +163,7 @@ class Ingestion(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
+        grant_table_key(self.state_machine, self._table)
         self.dead_letter_queue = sqs.Queue(
             self,
             "StartFailures",

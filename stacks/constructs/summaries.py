@@ -24,7 +24,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.constructs.nag import acknowledge
-from stacks.constructs.workflows import encrypted_state_machine, start_on_event
+from stacks.constructs.workflows import encrypted_state_machine, grant_table_key, start_on_event
 
 BEDROCK_RETRYABLE_ERRORS = (
     "Bedrock.ThrottlingException",
@@ -147,6 +147,7 @@ class DocumentSummaries(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
+        grant_table_key(self.state_machine, documents_table)
         storage_key.grant_decrypt(self.state_machine)
         events.Rule(
             self,

@@ -11,7 +11,8 @@ key under the same context to encrypt the execution's input.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -72,6 +73,23 @@ def grant_start_execution(
             actions=list(EXECUTION_KEY_ACTIONS),
             resources=[workflow_key.key_arn],
             conditions={"StringEquals": {ENCRYPTION_CONTEXT_KEY: state_machine.state_machine_arn}},
+        )
+    )
+
+
+def grant_table_key(state_machine: sfn.StateMachine, table: dynamodb.ITableV2) -> None:
+    """DynamoDB tasks write as the state machine's role, and DynamoDB decrypts the table's
+    customer-managed key with that role's rights: `kms:Decrypt` on the key, only through DynamoDB."""
+    key = table.encryption_key
+    if key is None:
+        return
+    state_machine.add_to_role_policy(
+        iam.PolicyStatement(
+            actions=["kms:Decrypt"],
+            resources=[key.key_arn],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(state_machine).region}.amazonaws.com"}
+            },
         )
     )
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import pytest
-
 from tests.contract.actions import Resources, requests_of
 from tests.contract.conftest import Journal
 from tests.contract.deployment import Deployment
@@ -63,11 +61,6 @@ def test_every_call_a_function_makes_is_allowed_by_its_role(journal: Journal) ->
     assert not refusals, report(refusals)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="both state machines' DynamoDB updateItem tasks write the documents table, encrypted "
-    "with the data key, but neither role has kms:Decrypt on that key",
-)
 def test_every_call_a_workflow_integration_makes_is_allowed_by_the_state_machine_role(
     journal: Journal,
 ) -> None:
