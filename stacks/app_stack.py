@@ -298,6 +298,8 @@ class AppStack(Stack):
         self.models.grant_embeddings(embed)
         # Each embedded batch adds its tokens and cost to the owner's daily usage.
         data.data.usage_table.grant_write_data(embed)
+        # ... and its chunks to the document's ingestion progress.
+        data.data.documents_table.grant_write_data(embed)
         data.vectors.grant_write(index)
 
     def _runtime_config(self, data: DataStack) -> dict[str, str]:

@@ -130,6 +130,14 @@ class DocumentStore(Protocol):
         chunk_count: int | None = None,
     ) -> None: ...
 
+    def start_progress(self, owner: str, document_id: str, chunks_total: int) -> None:
+        """An ingestion has `chunks_total` chunks to embed, none embedded yet."""
+        ...
+
+    def add_progress(self, owner: str, document_id: str, chunks: int) -> None:
+        """`chunks` more are embedded; atomic, since batches are embedded concurrently in the cloud."""
+        ...
+
     def delete(self, owner: str, document_id: str) -> bool: ...
 
 
