@@ -64,10 +64,11 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-CORPUS ?= docs
-QUESTIONS ?=
+## eval: retrieval quality against the baselines; by default on the sample documents `make run` ingests
+CORPUS ?= README.md docs
+QUESTIONS ?= bench/eval/project-docs-heldout.jsonl
 eval: $(STAMP)
-	$(BIN)/python -m tools.evaluate --corpus "$(CORPUS)" --questions "$(QUESTIONS)"
+	$(BIN)/python -m tools.evaluate --corpus $(CORPUS) --questions "$(QUESTIONS)"
 
 cost: $(STAMP)
 	$(BIN)/python -m tools.cost $(ARGS)
