@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from stacks.constructs.models import rerank_model_for
 from tests.infra.conftest import Synthesized, as_list, policy_statements, resources_of
 
 # Actions that accept no resource-level permissions, so "*" is their only valid resource.
@@ -23,6 +24,7 @@ RESOURCE_LESS_ACTIONS = {
     "logs:DescribeLogGroups": "Step Functions log delivery is account-level",
     "cloudfront:GetInvalidation": "CDK's deploy-time site copy; invalidations have no ARN",
     "cloudfront:CreateInvalidation": "CDK's deploy-time site copy; invalidations have no ARN",
+    "bedrock:Rerank": "the Rerank API has no resource-level permissions (the model it invokes is scoped)",
 }
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 
@@ -49,6 +51,8 @@ def test_no_policy_grants_a_bedrock_wildcard_action(dev: Synthesized) -> None:
 
 def test_every_bedrock_statement_names_model_or_guardrail_arns(dev: Synthesized) -> None:
     for statement in _bedrock_statements(dev):
+        if as_list(statement["Action"]) == ["bedrock:Rerank"]:
+            continue
         for resource in as_list(statement["Resource"]):
             text = json.dumps(resource)
             assert resource != "*"
@@ -118,3 +122,20 @@ def test_summary_workflow_may_invoke_only_the_summary_model(dev: Synthesized) ->
     assert len(statements) == 1
     (resource,) = as_list(statements[0]["Resource"])
     assert resource == "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
+
+
+def test_chat_functions_may_rerank_with_only_the_regions_reranking_model(dev: Synthesized) -> None:
+    statement = _statement(dev, "InvokeRerankModel")
+    functions = resources_of(dev.app_json, "AWS::Lambda::Function")
+    (api,) = [f for logical_id, f in functions.items() if logical_id.startswith("ApiFunction")]
+
+    assert statement["Action"] == "bedrock:InvokeModel"
+    assert json.dumps(statement["Resource"]).count("foundation-model/") == 1
+    assert "foundation-model/cohere.rerank-v3-5:0" in json.dumps(statement["Resource"])
+    assert api["Properties"]["Environment"]["Variables"]["RERANK_MODEL_ID"] == "cohere.rerank-v3-5:0"
+
+
+def test_the_reranking_model_follows_the_regions_offer() -> None:
+    assert rerank_model_for("us-east-1") == "cohere.rerank-v3-5:0"
+    assert rerank_model_for("eu-central-1") == "cohere.rerank-v3-5:0"
+    assert rerank_model_for("eu-west-3") is None
