@@ -103,6 +103,15 @@ def build_services(
         store = _dynamodb_conversation_store(settings)
         rate_limiter = rate_limiter or _dynamodb_rate_limiter(settings)
     language_model = model or build_language_model(settings)
+    if retriever is None:
+        retriever = _DeferredRetriever(rag)
+        if settings.query_rewriting and settings.provider in ("bedrock", "openai"):
+            from lambdas.core.rag.rewrite import RewritingRetriever, UsageStoreRewriteUsage
+
+            rewrite_usage = UsageStoreRewriteUsage(
+                usage_store or _dynamodb_usage_store(settings), SystemClock(), offered[0]
+            )
+            retriever = RewritingRetriever(retriever, language_model, offered[0].id, rewrite_usage)
     if settings.response_cache_seconds:
         language_model = CachedModel(language_model, ttl_seconds=settings.response_cache_seconds)
     chat = ChatService(
@@ -111,7 +120,7 @@ def build_services(
         model=language_model,
         clock=SystemClock(),
         ids=UuidGenerator(),
-        retriever=retriever or _DeferredRetriever(rag),
+        retriever=retriever,
         settings=ChatSettings(
             default_max_tokens=settings.default_max_tokens,
             top_k=settings.retrieval_top_k,
