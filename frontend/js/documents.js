@@ -72,6 +72,12 @@ export class DocumentsPanel {
   #item(document) {
     const status = h("span", { class: `status status-${document.status}` }, statusLabel(document.status));
     const meta = [status, h("span", {}, format.bytes(document.size_bytes ?? 0))];
+    if (document.status === "PROCESSING" && document.chunks_total) {
+      const done = Math.min(document.chunks_embedded ?? 0, document.chunks_total);
+      meta.push(h("span", { class: "document-progress" },
+        h("progress", { max: String(document.chunks_total), value: String(done), "aria-label": `Embedding ${document.filename}` }),
+        `${done}/${document.chunks_total} chunks`));
+    }
     if (document.status === "READY" && document.chunk_count) {
       meta.push(h("span", {}, document.chunk_count === 1 ? "1 passage" : `${document.chunk_count} passages`));
     }

@@ -3,7 +3,8 @@
 Item layout, a user's documents in one partition:
   pk=USER#<owner>  sk=DOC#<document id>
   attributes: document_id, filename, content_type, size_bytes, status (PENDING | PROCESSING |
-  READY | FAILED), reason, chunk_count, created_at, updated_at (ISO 8601 UTC).
+  READY | FAILED), reason, chunk_count, chunks_total, chunks_embedded (ingestion progress),
+  created_at, updated_at (ISO 8601 UTC).
 The ingestion state machine's MarkReady / MarkFailed UpdateItem states write `status`,
 `chunk_count` / `reason` and `updated_at` on this same key.
 """
@@ -82,13 +83,44 @@ class DynamoDBDocumentStore:
         if chunk_count is not None:
             assignments.append("chunk_count = :chunks")
             values[":chunks"] = chunk_count
+        # `status` is a DynamoDB reserved word.
+        self._update_existing(
+            owner, document_id, "SET " + ", ".join(assignments), values, {"#status": "status"}
+        )
+
+    def start_progress(self, owner: str, document_id: str, chunks_total: int) -> None:
+        self._update_existing(
+            owner,
+            document_id,
+            "SET chunks_total = :total, chunks_embedded = :zero, updated_at = :now",
+            {":total": chunks_total, ":zero": 0, ":now": self._clock.now_iso()},
+        )
+
+    def add_progress(self, owner: str, document_id: str, chunks: int) -> None:
+        # ADD is atomic: the Map's concurrent embed tasks each add their own batch.
+        self._update_existing(
+            owner,
+            document_id,
+            "ADD chunks_embedded :chunks SET updated_at = :now",
+            {":chunks": chunks, ":now": self._clock.now_iso()},
+        )
+
+    def _update_existing(
+        self,
+        owner: str,
+        document_id: str,
+        expression: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> None:
+        """Apply `expression`; a document deleted meanwhile stays deleted (no item is re-created)."""
         try:
             self._table.update_item(
                 Key={"pk": user_key(owner), "sk": document_key(document_id)},
-                UpdateExpression="SET " + ", ".join(assignments),
+                UpdateExpression=expression,
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#status": "status"},  # a DynamoDB reserved word
                 ExpressionAttributeValues=values,
+                **({"ExpressionAttributeNames": names} if names else {}),
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -113,4 +145,6 @@ def _document(owner: str, item: dict[str, Any]) -> Document:
         updated_at=str(item["updated_at"]),
         chunk_count=int(item.get("chunk_count", 0)),
         reason=str(item.get("reason", "")),
+        chunks_total=int(item.get("chunks_total", 0)),
+        chunks_embedded=int(item.get("chunks_embedded", 0)),
     )

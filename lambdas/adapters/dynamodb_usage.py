@@ -50,7 +50,7 @@ class DynamoDBUsageStore:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def add_embedding_usage(
-        self, owner: str, *, day: str, model: str, input_tokens: int, cost_usd: float
+        self, owner: str, *, day: str, model: str, input_tokens: int, cost_usd: float, kind: str = "embedding"
     ) -> None:
         expires_at = int((datetime.fromisoformat(day).replace(tzinfo=UTC) + USAGE_RETENTION).timestamp())
         self.table.update_item(
@@ -63,7 +63,7 @@ class DynamoDBUsageStore:
             ExpressionAttributeValues={
                 ":day": day,
                 ":model": model,
-                ":kind": "embedding",
+                ":kind": kind,
                 ":expires": expires_at,
                 ":in": input_tokens,
                 ":out": 0,

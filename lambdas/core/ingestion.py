@@ -93,6 +93,7 @@ class IngestionPipeline:
         chunks = self.chunker(text, document_id=document.id, owner=document.owner, title=document.filename)
         if not chunks:
             raise EmptyDocument(f"{document.filename} contains no text to index")
+        self.store.start_progress(key.owner, key.document_id, len(chunks))
         prefix = batches_prefix(key.owner, key.document_id)
         # Batches of an earlier upload of this document must not leak into this run.
         self.objects.delete_prefix(prefix)
@@ -105,16 +106,16 @@ class IngestionPipeline:
         return ExtractedDocument(key.document_id, key.owner, tuple(batch_keys))
 
     def embed_batch(self, batch_key: str) -> str:
-        """Embed one batch, record its usage for the owner, and write its vectors next to it;
-        returns the vectors' key.
+        """Embed one batch, record its usage for the owner, write its vectors next to it, and
+        count its chunks in the document's progress; returns the vectors' key.
 
         The embedder raises ModelThrottled when the provider throttles, which the state
         machine retries with backoff. Usage is recorded once the call succeeded, so a retried
         batch counts every call the provider billed.
         """
         vectors: list[list[float]] | None = None
+        chunks = _read_chunks(self.objects, batch_key)
         if self.embedder is not None:
-            chunks = _read_chunks(self.objects, batch_key)
             texts = [contextual_text(chunk) for chunk in chunks]
             vectors = self.embedder.embed_documents(texts)
             if self.embedding_usage is not None:
@@ -129,6 +130,8 @@ class IngestionPipeline:
                 "vectors": vectors,
             },
         )
+        # A batch holds chunks of one document.
+        self.store.add_progress(chunks[0].owner, chunks[0].document_id, len(chunks))
         return key
 
     def index_document(self, document: ExtractedDocument) -> int:

@@ -174,6 +174,10 @@ class Document:
     chunk_count: int = 0
     reason: str = ""
     """Why ingestion FAILED, in words a user can act on."""
+    chunks_total: int = 0
+    """Chunks the current ingestion embeds; 0 until extraction has chunked the file."""
+    chunks_embedded: int = 0
+    """Chunks of `chunks_total` embedded so far: the ingestion's progress."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,25 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Reranked:
+    """One text of a rerank call: its position in the call's input and its relevance."""
+
+    index: int
+    score: float
+
+
+class Reranker(Protocol):
+    """Second-stage ranking: scores each text against the query (a cross-encoder reads both
+    together). Raises ModelThrottled / ModelUnavailable; retrieval then keeps its first-stage order."""
+
+    model_id: str
+
+    def rerank(self, query: str, texts: Sequence[str], top_n: int) -> list[Reranked]:
+        """The `top_n` most relevant texts, best first."""
+        ...
+
+
 class ChunkIndex(Protocol):
     """Where chunks are searched: keywords (BM25) and/or vectors, always filtered by owner.
 
@@ -130,6 +149,14 @@ class DocumentStore(Protocol):
         chunk_count: int | None = None,
     ) -> None: ...
 
+    def start_progress(self, owner: str, document_id: str, chunks_total: int) -> None:
+        """An ingestion has `chunks_total` chunks to embed, none embedded yet."""
+        ...
+
+    def add_progress(self, owner: str, document_id: str, chunks: int) -> None:
+        """`chunks` more are embedded; atomic, since batches are embedded concurrently in the cloud."""
+        ...
+
     def delete(self, owner: str, document_id: str) -> bool: ...
 
 
@@ -180,7 +207,7 @@ class DailyUsage:
     """YYYY-MM-DD"""
     model: str
     kind: str
-    """`chat` or `embedding`."""
+    """`chat`, `embedding` or `rerank`."""
     input_tokens: int
     output_tokens: int
     cost_usd: float
@@ -195,9 +222,10 @@ class UsageStore(Protocol):
         ...
 
     def add_embedding_usage(
-        self, owner: str, *, day: str, model: str, input_tokens: int, cost_usd: float
+        self, owner: str, *, day: str, model: str, input_tokens: int, cost_usd: float, kind: str = "embedding"
     ) -> None:
-        """Add one embedding call to the owner's aggregate for that day and model."""
+        """Add one embedding call (or, with `kind="rerank"`, one rerank call: input only, like an
+        embedding) to the owner's aggregate for that day and model."""
         ...
 
 

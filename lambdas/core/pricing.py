@@ -6,7 +6,7 @@ cost_usd = input_tokens / 1000 * input_per_1k + output_tokens / 1000 * output_pe
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lambdas.core.models import ModelInfo, Usage
@@ -24,6 +24,8 @@ class PriceTable:
     source: str
     models: dict[str, ModelInfo]
     embedding_input_per_1k: dict[str, float]
+    rerank_per_1k_queries: dict[str, float] = field(default_factory=dict)
+    """A rerank query is up to 100 documents scored against one query."""
 
     def model(self, model_id: str) -> ModelInfo:
         try:
@@ -36,6 +38,12 @@ class PriceTable:
             return self.embedding_input_per_1k[model_id]
         except KeyError:
             raise UnknownModel(f"embedding model {model_id!r} is not in price table {self.version}") from None
+
+    def rerank_price(self, model_id: str) -> float:
+        try:
+            return self.rerank_per_1k_queries[model_id]
+        except KeyError:
+            raise UnknownModel(f"rerank model {model_id!r} is not in price table {self.version}") from None
 
 
 def load_price_table(path: Path = DEFAULT_PRICE_TABLE) -> PriceTable:
@@ -53,8 +61,15 @@ def load_price_table(path: Path = DEFAULT_PRICE_TABLE) -> PriceTable:
         for model_id, entry in raw["models"].items()
     }
     embeddings = {model_id: float(entry["input_per_1k"]) for model_id, entry in raw["embeddings"].items()}
+    reranking = {
+        model_id: float(entry["per_1k_queries"]) for model_id, entry in raw.get("rerank", {}).items()
+    }
     return PriceTable(
-        version=raw["version"], source=raw["source"], models=models, embedding_input_per_1k=embeddings
+        version=raw["version"],
+        source=raw["source"],
+        models=models,
+        embedding_input_per_1k=embeddings,
+        rerank_per_1k_queries=reranking,
     )
 
 

@@ -6,6 +6,7 @@ The figures come from the daily aggregates each chat turn and each embedding cal
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -131,6 +132,32 @@ class EmbeddingUsageRecorder:
             model=self._model_id,
             input_tokens=tokens,
             cost_usd=round(tokens / 1000 * self._input_per_1k_usd, 8),
+        )
+
+
+RERANK_DOCUMENTS_PER_QUERY = 100
+"""Bedrock bills reranking per query of up to 100 documents; more documents count as more queries."""
+
+
+class RerankUsageRecorder:
+    """Adds a rerank call's cost to the owner's daily usage: queries billed times the model's
+    price per 1,000 queries; the tokens are the same estimate as for embeddings, for the record."""
+
+    def __init__(self, store: UsageStore, clock: Clock, *, model_id: str, per_1k_queries_usd: float) -> None:
+        self._store = store
+        self._clock = clock
+        self._model_id = model_id
+        self._per_1k_queries_usd = per_1k_queries_usd
+
+    def record(self, owner: str, query: str, texts: Sequence[str]) -> None:
+        queries = max(1, math.ceil(len(texts) / RERANK_DOCUMENTS_PER_QUERY))
+        self._store.add_embedding_usage(
+            owner,
+            day=self._clock.now_iso()[:10],
+            model=self._model_id,
+            input_tokens=estimate_tokens(query) + sum(estimate_tokens(text) for text in texts),
+            cost_usd=round(queries * self._per_1k_queries_usd / 1000, 8),
+            kind="rerank",
         )
 
 

@@ -81,10 +81,12 @@ class IngestionTasks(Construct):
         documents.allow(self.extract, BATCHES_PREFIX, "s3:PutObject", "s3:DeleteObject")
         documents.allow_listing(self.extract, BATCHES_PREFIX)
         allow_items(store.documents_table, self.extract, "GetItem", "UpdateItem")
-        # Embed: read a batch, embed it, write its vectors, add its tokens to the owner's usage.
+        # Embed: read a batch, embed it, write its vectors, add its tokens to the owner's usage
+        # and its chunks to the document's progress.
         documents.allow(self.embed, BATCHES_PREFIX, "s3:GetObject", "s3:PutObject")
         models.grant_embeddings(self.embed)
         allow_items(store.usage_table, self.embed, "UpdateItem")
+        allow_items(store.documents_table, self.embed, "UpdateItem")
         # Index: check the document still exists, read batches and vectors, replace its chunks.
         documents.allow(self.index, BATCHES_PREFIX, "s3:GetObject")
         allow_items(store.documents_table, self.index, "GetItem")

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from aws_cdk import Stack
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from stacks.config import (
@@ -19,11 +20,23 @@ from stacks.config import (
     foundation_model_id,
     inference_profile_regions,
 )
+from stacks.constructs.nag import acknowledge
 
 CHAT_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 _CONTENT_FILTERS = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT")
 _MASKED_PII = ("EMAIL", "PHONE", "NAME", "ADDRESS", "IP_ADDRESS")
 _BLOCKED_PII = ("US_SOCIAL_SECURITY_NUMBER", "CREDIT_DEBIT_CARD_NUMBER", "PASSWORD", "AWS_SECRET_KEY")
+# Bedrock's reranking models and the regions offering each (Bedrock docs, "Supported Regions and
+# models for reranking"), in order of preference: retrieval reranks with the first one the
+# deployment's region offers, and without reranking where it offers none.
+RERANK_MODEL_REGIONS = {
+    "cohere.rerank-v3-5:0": ("ap-northeast-1", "ca-central-1", "eu-central-1", "us-east-1", "us-west-2"),
+    "amazon.rerank-v1:0": ("ap-northeast-1", "ca-central-1", "eu-central-1", "us-west-2"),
+}
+
+
+def rerank_model_for(region: str) -> str | None:
+    return next((model for model, regions in RERANK_MODEL_REGIONS.items() if region in regions), None)
 
 
 def model_arns(scope: Construct, model_ids: Iterable[str]) -> list[str]:
@@ -76,7 +89,7 @@ class ModelAccess(Construct):
                 description="Pinned version used by the chat functions",
             )
 
-    def grant_chat(self, principal: iam.IGrantable) -> None:
+    def grant_chat(self, principal: lambda_.IFunction) -> None:
         principal.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="InvokeConfiguredChatModels",
@@ -84,6 +97,7 @@ class ModelAccess(Construct):
                 resources=model_arns(self, self._config.chat_model_ids),
             )
         )
+        self._grant_rerank(principal)
         if self.guardrail is not None:
             principal.grant_principal.add_to_principal_policy(
                 iam.PolicyStatement(
@@ -102,10 +116,32 @@ class ModelAccess(Construct):
             )
         )
 
+    def _grant_rerank(self, principal: lambda_.IFunction) -> None:
+        """Retrieval's second stage: the Rerank API, which invokes the region's reranking model."""
+        model = rerank_model_for(self._config.region)
+        if model is None or principal.role is None:
+            return
+        principal.role.add_to_principal_policy(
+            iam.PolicyStatement(sid="InvokeRerankModel", actions=["bedrock:InvokeModel"],
+                                resources=model_arns(self, [model]))
+        )  # fmt: skip
+        principal.role.add_to_principal_policy(
+            iam.PolicyStatement(sid="Rerank", actions=["bedrock:Rerank"], resources=["*"])
+        )
+        acknowledge(
+            principal.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "bedrock:Rerank supports no resource-level permissions; the model it may invoke is "
+            "named in InvokeRerankModel.",
+        )
+
     def environment(self) -> dict[str, str]:
+        model = rerank_model_for(self._config.region)
+        rerank = {"RERANK_MODEL_ID": model} if model else {}
         if self.guardrail is None or self.guardrail_version is None:
-            return {}
+            return rerank
         return {
+            **rerank,
             "BEDROCK_GUARDRAIL_ID": self.guardrail.attr_guardrail_id,
             "BEDROCK_GUARDRAIL_VERSION": self.guardrail_version.attr_version,
         }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.chat import ANSWER, ask, wait_for_answer
+from tests.e2e.chat import ANSWER, ask, open_chat, wait_for_answer
 
 pytestmark = pytest.mark.network
 
@@ -83,3 +83,27 @@ def test_a_document_that_cannot_be_read_shows_failed_with_its_reason(page: Page,
     item = page.locator('.document[data-filename="broken.pdf"]')
     expect(item).to_have_attribute("data-status", "FAILED", timeout=120_000)
     expect(item.locator(".document-reason")).not_to_be_empty()
+
+
+def test_a_document_being_embedded_shows_its_progress(blank_page: Page, server, screenshot) -> None:
+    processing = {
+        "id": "doc-1",
+        "filename": "manual.md",
+        "content_type": "text/markdown",
+        "size_bytes": 90_000,
+        "status": "PROCESSING",
+        "reason": "",
+        "chunk_count": 0,
+        "chunks_total": 40,
+        "chunks_embedded": 12,
+        "created_at": "2026-11-20T10:00:00.000Z",
+        "updated_at": "2026-11-20T10:00:05.000Z",
+    }
+    blank_page.route("**/v1/documents", lambda route: route.fulfill(json={"documents": [processing]}))
+    open_chat(blank_page, server.base_url)
+    blank_page.click("#open-documents")
+
+    item = blank_page.locator('.document[data-filename="manual.md"]')
+    expect(item.locator(".document-progress")).to_contain_text("12/40 chunks")
+    expect(item.locator("progress")).to_have_attribute("value", "12")
+    screenshot(blank_page, "document-progress")

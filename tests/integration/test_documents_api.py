@@ -87,6 +87,16 @@ def test_uploaded_document_is_ingested_to_ready_with_its_chunks_counted(api: Loc
     )
 
 
+def test_a_documents_progress_shows_in_the_list_and_the_record(api: LocalResources) -> None:
+    ticket = upload("espresso.md", GUIDE, "text/markdown")
+    assert (ticket["document"]["chunks_embedded"], ticket["document"]["chunks_total"]) == (0, 0)
+    document = ingest(ticket)
+    _, listed = call("GET", "/v1/documents")
+
+    assert document["chunks_embedded"] == document["chunks_total"] == document["chunk_count"]
+    assert listed["documents"][0]["chunks_total"] == document["chunk_count"]
+
+
 def test_chat_about_an_ingested_document_cites_it(api: LocalResources) -> None:
     document = ingest(upload("espresso.md", GUIDE, "text/markdown"))
     answer = ask("How long should the espresso shot be pulled?")

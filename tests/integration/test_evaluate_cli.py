@@ -56,9 +56,24 @@ def test_the_baseline_is_measured_in_the_same_run(
     main(["--corpus", str(corpus), "--questions", str(questions)])
 
     lines = capsys.readouterr().out.strip().splitlines()
-    assert any(line.startswith("baseline BM25") for line in lines[:-1])
-    assert any(line.startswith("misses relative to the baseline") for line in lines[:-1])
-    assert {"baseline_recall@5", "baseline_mrr@10"} <= set(json.loads(lines[-1]))
+    assert any(line.startswith("BM25 over fixed 1,000-char windows") for line in lines[:-1])
+    assert any(line.startswith("naive hybrid (same windows, BM25 + ") for line in lines[:-1])
+    assert sum(line.strip().startswith("misses relative to it") for line in lines[:-1]) == 2
+    assert {"baseline_recall@5", "baseline_mrr@10", "naive_hybrid_recall@5", "naive_hybrid_mrr@10"} <= set(
+        json.loads(lines[-1])
+    )
+
+
+def test_files_and_directories_can_be_named_together(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra.md"
+    extra.write_text("# Lighthouses\n\nThe keeper lit the lamp at dusk.\n")
+    question = {"id": "x", "question": "When was the lamp lit?", "relevant": ["lit the lamp at dusk"]}
+    questions = _questions(tmp_path, [json.dumps(question)])
+
+    assert main(["--corpus", str(corpus), str(extra), "--questions", str(questions)]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["recall@5"] == 1.0
 
 
 def test_a_malformed_question_line_is_reported_with_its_line_number(

@@ -21,7 +21,7 @@ TURN_USAGE = Usage(input_tokens=1200, output_tokens=340)
 @pytest.fixture
 def api(aws):
     # A priced Bedrock model, answered by a scripted stand-in: the usage and cost path is the real one.
-    settings = Settings(llm_provider="bedrock", bedrock_model_id=MODEL)
+    settings = Settings(llm_provider="bedrock", bedrock_model_id=MODEL, query_rewriting=False)
     use_services(build_services(settings, model=ScriptedModel(answer="An answer.", usage=TURN_USAGE)))
     yield aws
     use_services(None)

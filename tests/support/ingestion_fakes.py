@@ -38,13 +38,26 @@ class InMemoryDocumentStore:
         reason: str = "",
         chunk_count: int | None = None,
     ) -> None:
+        changes: dict[str, Any] = {"status": status, "reason": reason}
+        if chunk_count is not None:
+            changes["chunk_count"] = chunk_count
+        self._replace(owner, document_id, **changes)
+
+    def start_progress(self, owner: str, document_id: str, chunks_total: int) -> None:
+        self._replace(owner, document_id, chunks_total=chunks_total, chunks_embedded=0)
+
+    def add_progress(self, owner: str, document_id: str, chunks: int) -> None:
         with self._lock:
             current = self.documents.get((owner, document_id))
             if current is not None:
-                chunks = current.chunk_count if chunk_count is None else chunk_count
-                self.documents[(owner, document_id)] = replace(
-                    current, status=status, reason=reason, chunk_count=chunks
-                )
+                embedded = current.chunks_embedded + chunks
+                self.documents[(owner, document_id)] = replace(current, chunks_embedded=embedded)
+
+    def _replace(self, owner: str, document_id: str, **changes: Any) -> None:
+        with self._lock:
+            current = self.documents.get((owner, document_id))
+            if current is not None:
+                self.documents[(owner, document_id)] = replace(current, **changes)
 
     def delete(self, owner: str, document_id: str) -> bool:
         with self._lock:

@@ -275,3 +275,29 @@ def test_index_of_a_document_deleted_meanwhile_indexes_nothing(
     with pytest.raises(NotFound):
         steps.index_document(extracted)
     assert index.entries == {}
+
+
+def test_progress_counts_the_chunks_embedded_of_the_total_batch_by_batch(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore
+) -> None:
+    steps = pipeline(store, objects, embedder=HashEmbedder(), batch_size=3)
+    extracted = steps.extract_and_chunk(KEY)
+    progress = [
+        (store.documents[(OWNER, DOC_ID)].chunks_embedded, store.documents[(OWNER, DOC_ID)].chunks_total)
+    ]
+    for key in extracted.batch_keys:
+        steps.embed_batch(key)
+        document = store.documents[(OWNER, DOC_ID)]
+        progress.append((document.chunks_embedded, document.chunks_total))
+
+    assert progress == [(0, 4), (3, 4), (4, 4)]
+
+
+def test_a_new_ingestion_of_the_document_restarts_its_progress(
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex
+) -> None:
+    ingest(store, objects, index)
+    extract(store, objects)
+
+    document = store.documents[(OWNER, DOC_ID)]
+    assert (document.chunks_embedded, document.chunks_total) == (0, 4)

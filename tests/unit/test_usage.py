@@ -13,6 +13,7 @@ from lambdas.core.pricing import UnknownModel, load_price_table
 from lambdas.core.usage import (
     DayRange,
     EmbeddingUsageRecorder,
+    RerankUsageRecorder,
     UsageService,
     parse_day_range,
     summarize,
@@ -48,10 +49,8 @@ class InMemoryUsageStore:
         self.queries.append((owner, first_day, last_day))
         return [r for r in self.records.get(owner, []) if first_day <= r.day <= last_day]
 
-    def add_embedding_usage(self, owner, *, day, model, input_tokens, cost_usd):
-        self.records.setdefault(owner, []).append(
-            DailyUsage(day, model, "embedding", input_tokens, 0, cost_usd, 1)
-        )
+    def add_embedding_usage(self, owner, *, day, model, input_tokens, cost_usd, kind="embedding"):
+        self.records.setdefault(owner, []).append(DailyUsage(day, model, kind, input_tokens, 0, cost_usd, 1))
 
 
 class StoppedClock:
@@ -209,3 +208,28 @@ def test_a_cloud_embedding_model_missing_from_the_price_table_is_refused_at_star
     )
     with pytest.raises(UnknownModel, match="titan-embed-unpriced-v9"):
         build_services(settings, store=InMemoryConversationStore(), model=ScriptedModel())
+
+
+@pytest.mark.parametrize(("documents", "queries_billed"), [(1, 1), (40, 1), (100, 1), (101, 2), (250, 3)])
+def test_a_rerank_call_costs_the_price_per_query_of_up_to_100_documents(documents, queries_billed):
+    store = InMemoryUsageStore()
+    per_1k_queries = load_price_table().rerank_price("cohere.rerank-v3-5:0")
+    recorder = RerankUsageRecorder(
+        store, StoppedClock(), model_id="cohere.rerank-v3-5:0", per_1k_queries_usd=per_1k_queries
+    )
+
+    recorder.record("alice", "how to descale", ["a passage"] * documents)
+
+    (record,) = store.records["alice"]
+    assert (record.kind, record.model, record.day) == ("rerank", "cohere.rerank-v3-5:0", "2026-11-20")
+    assert record.cost_usd == pytest.approx(queries_billed * per_1k_queries / 1000)
+    assert record.input_tokens > 0
+
+
+def test_every_rerank_model_the_deployment_may_choose_is_priced():
+    table = load_price_table()
+
+    assert table.rerank_price("cohere.rerank-v3-5:0") > 0
+    assert table.rerank_price("amazon.rerank-v1:0") > 0
+    with pytest.raises(UnknownModel):
+        table.rerank_price("unknown.rerank")

@@ -2,7 +2,8 @@
 
 Every chunk is a contiguous slice of the extracted text (`text == source[start:end]`),
 so its offsets always point at what a reader can check, and it carries the path of
-Markdown headings (HTML headings arrive as Markdown from extraction) it sits under.
+Markdown headings (HTML headings arrive as Markdown from extraction) it sits under, as a
+CommonMark parser reads them.
 
 - `fixed`: windows of `max_chars` characters with `overlap_chars` of overlap.
 - `structure`: sections between headings first, paragraphs inside a section next,
@@ -13,15 +14,19 @@ Markdown headings (HTML headings arrive as Markdown from extraction) it sits und
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
+
+from markdown_it import MarkdownIt
 
 from lambdas.core.models import Chunk
 
 ChunkingStrategy = Literal["fixed", "structure"]
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_MARKDOWN = MarkdownIt("commonmark")
+_LINE_END = re.compile(r"\n")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 _BOUNDARY_SEARCH = 0.3
@@ -105,19 +110,33 @@ def contextual_text(chunk: Chunk) -> str:
 
 
 def _sections(text: str) -> list[_Section]:
-    """Spans from one heading line to the next, each with the heading path in force."""
+    """Spans from one heading line to the next, each with the heading path in force.
+
+    Headings are what a CommonMark parser (markdown-it-py) reads as headings, ATX (`# x`) or
+    setext (underlined): a `#` line inside a fenced or indented code block is code, not a heading.
+    """
     sections: list[_Section] = []
     path: list[tuple[int, int, str]] = []  # (level, offset, name)
     start = 0
-    for match in _HEADING.finditer(text):
-        if match.start() > start:
-            sections.append(_section(start, match.start(), path))
-        level = len(match.group(1))
+    for offset, level, name in _headings(text):
+        if offset > start:
+            sections.append(_section(start, offset, path))
         path = [entry for entry in path if entry[0] < level]
-        path.append((level, match.start(), _clean_heading(match.group(2))))
-        start = match.start()
+        path.append((level, offset, _clean_heading(name)))
+        start = offset
     sections.append(_section(start, len(text), path))
     return [s for s in sections if text[s.start : s.end].strip()]
+
+
+def _headings(text: str) -> list[tuple[int, int, str]]:
+    """(offset of the heading's first line, level, text) of every heading, in order."""
+    line_starts = [0, *(match.end() for match in _LINE_END.finditer(text))]
+    tokens = _MARKDOWN.parse(text)
+    headings = []
+    for opening, inline in itertools.pairwise(tokens):
+        if opening.type == "heading_open" and opening.map is not None:
+            headings.append((line_starts[opening.map[0]], int(opening.tag[1]), inline.content))
+    return headings
 
 
 def _section(start: int, end: int, path: list[tuple[int, int, str]]) -> _Section:
@@ -170,7 +189,10 @@ def _structured_spans(
 
 
 def _only_headings(text: str, start: int, end: int) -> bool:
-    return all(_HEADING.fullmatch(line) for line in text[start:end].splitlines() if line.strip())
+    blocks = [
+        token.type for token in _MARKDOWN.parse(text[start:end]) if token.level == 0 and token.nesting != -1
+    ]
+    return all(block == "heading_open" for block in blocks)
 
 
 def _overlap_start(text: str, previous: tuple[int, int], p_start: int, config: ChunkingConfig) -> int:

@@ -2,8 +2,8 @@
 
 The declared extension picks the format, then the bytes must agree with it: a PDF must
 carry the PDF signature and parse, a text format must decode as Unicode and contain no
-binary data. HTML headings become Markdown `#` lines so structure-aware chunking sees
-the same outline for HTML as for Markdown.
+binary data. HTML headings become Markdown `#` lines and preformatted blocks fenced code,
+so structure-aware chunking sees the same outline for HTML as for Markdown.
 """
 
 from __future__ import annotations
@@ -175,7 +175,9 @@ class _HtmlToText(HTMLParser):
         raw = "".join(self._current)
         self._current = []
         if self._pre_depth:
-            block = raw.strip("\n")
+            # Fenced, so that a `# comment` line in the code is never read as a heading.
+            code = raw.strip("\n")
+            block = f"```\n{code}\n```" if code.strip() else ""
         else:
             block = "\n".join(_SPACES.sub(" ", line).strip() for line in raw.split("\n") if line.strip())
         if self._heading_level:

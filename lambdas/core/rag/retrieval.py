@@ -6,14 +6,25 @@ evaluation CLI all use, so what is measured is what runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from lambdas.core.errors import ModelUnavailable
 from lambdas.core.models import Chunk, Passage, ScoredChunk
-from lambdas.core.ports import ChunkIndex, ChunkLookup, Embedder
+from lambdas.core.ports import ChunkIndex, ChunkLookup, Embedder, Reranker
 from lambdas.core.rag.chunking import ChunkingConfig, chunk_id, chunk_ordinal, chunk_text, contextual_text
 from lambdas.core.rag.fusion import RRF_K, FusionMethod, min_max_fusion, reciprocal_rank_fusion
 from lambdas.core.rag.text import keyword_query
+
+logger = logging.getLogger(__name__)
+
+
+class RerankUsage(Protocol):
+    """Adds a rerank call's cost to the owner's usage (`lambdas.core.usage.RerankUsageRecorder`)."""
+
+    def record(self, owner: str, query: str, texts: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +44,8 @@ class RetrievalConfig:
     neighbour_radius: int = 2
     """At most this many chunks are added on each side of a hit."""
     embedding_batch_size: int = 32
+    rerank_candidates: int = 40
+    """How many fused hits a reranker (when configured) reorders."""
 
 
 DEFAULT_CONFIG = RetrievalConfig()
@@ -48,11 +61,19 @@ class HybridRetriever:
     """
 
     def __init__(
-        self, embedder: Embedder | None, index: ChunkIndex, *, config: RetrievalConfig = DEFAULT_CONFIG
+        self,
+        embedder: Embedder | None,
+        index: ChunkIndex,
+        *,
+        config: RetrievalConfig = DEFAULT_CONFIG,
+        reranker: Reranker | None = None,
+        rerank_usage: RerankUsage | None = None,
     ) -> None:
         self._embedder = embedder
         self._index = index
         self._config = config
+        self._reranker = reranker
+        self._rerank_usage = rerank_usage
 
     @property
     def dense(self) -> bool:
@@ -73,6 +94,8 @@ class HybridRetriever:
             if self._config.fusion == "rrf"
             else min_max_fusion(rankings)
         )
+        if self._reranker is not None:
+            fused = self._reranked(owner, query, fused, self._reranker)
         if self._config.passage_chars <= 0 or not isinstance(self._index, ChunkLookup):
             return [_passage(hit, [hit.chunk]) for hit in fused[:limit]]
         return self._widened(owner, fused, limit, self._index)
@@ -100,6 +123,24 @@ class HybridRetriever:
             taken.update(chunk.chunk_id for chunk in group)
             passages.append(_passage(hit, group))
         return passages
+
+    def _reranked(
+        self, owner: str, query: str, fused: Sequence[ScoredChunk], reranker: Reranker
+    ) -> list[ScoredChunk]:
+        """The first `rerank_candidates` hits in the reranker's order, then the rest as fused;
+        the fused order unchanged when the reranker fails (throttled, no access, no model here)."""
+        candidates = fused[: self._config.rerank_candidates]
+        texts = [contextual_text(hit.chunk) for hit in candidates]
+        try:
+            ranked = reranker.rerank(query, texts, len(texts))
+        except ModelUnavailable as error:
+            logger.warning("reranking skipped: %s", error.message)
+            return list(fused)
+        if self._rerank_usage is not None:
+            self._rerank_usage.record(owner, query, texts)
+        order = [ScoredChunk(candidates[item.index].chunk, item.score) for item in ranked]
+        seen = {hit.chunk.chunk_id for hit in order}
+        return order + [hit for hit in fused if hit.chunk.chunk_id not in seen]
 
 
 def embed_chunks(embedder: Embedder, chunks: Sequence[Chunk], *, batch_size: int) -> list[list[float]]:

@@ -33,6 +33,8 @@ class DocumentOut(DomainView):
     status: Literal["PENDING", "PROCESSING", "READY", "FAILED"]
     reason: str = Field(description="Why ingestion failed; empty unless status is FAILED.")
     chunk_count: int
+    chunks_total: int = Field(description="Chunks the ingestion in progress embeds; 0 before chunking.")
+    chunks_embedded: int = Field(description="Chunks embedded so far, of chunks_total: the progress.")
     created_at: str
     updated_at: str
 

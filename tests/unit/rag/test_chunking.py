@@ -131,3 +131,27 @@ def test_contextual_text_prefixes_title_and_headings_not_already_in_the_chunk() 
 def test_invalid_sizes_are_refused(max_chars: int, overlap_chars: int) -> None:
     with pytest.raises(ValueError):
         ChunkingConfig(max_chars=max_chars, overlap_chars=overlap_chars)
+
+
+def test_a_hash_comment_inside_a_fenced_code_block_is_code_not_a_heading() -> None:
+    text = (
+        "# Deploy\n\nRun these commands.\n\n```bash\n# install the dependencies first\nmake install\n```\n\n"
+        "## Verify\n\nOpen the page.\n"
+    )
+    chunks = chunk_text(
+        text, document_id="d", owner="o", title="t", config=ChunkingConfig(max_chars=60, overlap_chars=0)
+    )
+
+    paths = {chunk.text.strip().splitlines()[0]: chunk.heading_path for chunk in chunks}
+    assert all("install the dependencies first" not in " ".join(path) for path in paths.values())
+    assert any("# install the dependencies first" in chunk.text for chunk in chunks)
+    assert chunks[-1].heading_path == ("Deploy", "Verify")
+
+
+def test_setext_headings_count_as_headings() -> None:
+    text = "Guide\n=====\n\nIntro text that fills most of a small chunk.\n\nUsage\n-----\n\nCall it.\n"
+    chunks = chunk_text(
+        text, document_id="d", owner="o", title="t", config=ChunkingConfig(max_chars=50, overlap_chars=0)
+    )
+
+    assert chunks[-1].heading_path == ("Guide", "Usage")

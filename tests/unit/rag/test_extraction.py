@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lambdas.core.rag.chunking import ChunkingConfig, chunk_text
 from lambdas.core.rag.extraction import (
     CorruptDocument,
     EmptyDocument,
@@ -72,8 +73,30 @@ def test_html_source_line_breaks_are_spaces_and_br_breaks_the_line() -> None:
     assert extract_text("a.html", b"<p>one\n   <b>two</b>\tthree<br>four</p>") == "one two three\nfour"
 
 
-def test_html_preformatted_text_keeps_its_layout() -> None:
-    assert extract_text("code.html", b"<pre>def f():\n    return 1</pre>") == "def f():\n    return 1"
+def test_html_preformatted_text_keeps_its_layout_as_a_fenced_code_block() -> None:
+    assert (
+        extract_text("code.html", b"<pre>def f():\n    return 1</pre>") == "```\ndef f():\n    return 1\n```"
+    )
+
+
+def test_html_structure_gives_chunks_their_heading_path_and_code_is_not_a_heading() -> None:
+    page = (
+        b"<html><head><title>t</title><script>var x;</script></head><body>"
+        b"<h1>Guide</h1><p>Install first.</p><pre># install the tools\nmake install</pre>"
+        b"<h2>Usage</h2><ul><li>Run it.</li><li>Stop it.</li></ul></body></html>"
+    )
+    text = extract_text("guide.html", page)
+    chunks = chunk_text(
+        text,
+        document_id="d",
+        owner="o",
+        title="guide.html",
+        config=ChunkingConfig(max_chars=60, overlap_chars=0),
+    )
+
+    assert [chunk.heading_path for chunk in chunks] == [("Guide",), ("Guide",), ("Guide", "Usage")]
+    assert "# install the tools" in chunks[1].text
+    assert chunks[-1].text.endswith("- Run it.\n\n- Stop it.")
 
 
 def test_pdf_text_is_extracted_from_its_pages() -> None:

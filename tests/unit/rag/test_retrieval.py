@@ -6,6 +6,8 @@ from dataclasses import replace
 import pytest
 
 from lambdas.adapters.local.index import SqliteChunkIndex
+from lambdas.core.errors import ModelThrottled, ModelUnavailable
+from lambdas.core.ports import Reranked
 from lambdas.core.rag.chunking import ChunkingConfig
 from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever, RetrievalConfig, index_document
 
@@ -203,3 +205,65 @@ def test_rank_fusion_is_available_as_configuration(index: SqliteChunkIndex) -> N
 
     assert [p.document_id for p in passages] == ["forecast"]
     assert passages[0].score == pytest.approx(2 / (config.rrf_k + 1))
+
+
+class ReversingReranker:
+    """Scores texts in reverse input order, and records what it was given."""
+
+    model_id = "test-reranker"
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def rerank(self, query: str, texts: Sequence[str], top_n: int) -> list[Reranked]:
+        self.calls.append((query, list(texts)))
+        if self.error:
+            raise self.error
+        return [Reranked(index, float(index)) for index in reversed(range(len(texts)))][:top_n]
+
+
+class RecordedRerankUsage:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int]] = []
+
+    def record(self, owner: str, query: str, texts: Sequence[str]) -> None:
+        self.calls.append((owner, query, len(texts)))
+
+
+def _three_documents(index: SqliteChunkIndex) -> list[str]:
+    _add(index, "alice", "first", "The automobile price list, page one.")
+    _add(index, "alice", "second", "The automobile price list, page two, automobile.")
+    _add(index, "alice", "third", "Bicycle repairs and automobile notes.")
+    fused = HybridRetriever(ConceptEmbedder(), index).retrieve("alice", "automobile price", top_k=3)
+    return [p.document_id for p in fused]
+
+
+def test_a_reranker_reorders_the_fused_hits_and_its_cost_is_recorded(index: SqliteChunkIndex) -> None:
+    fused = _three_documents(index)
+    reranker, usage = ReversingReranker(), RecordedRerankUsage()
+
+    passages = HybridRetriever(ConceptEmbedder(), index, reranker=reranker, rerank_usage=usage).retrieve(
+        "alice", "automobile price", top_k=3
+    )
+
+    assert [p.document_id for p in passages] == list(reversed(fused))
+    assert usage.calls == [("alice", "automobile price", 3)]
+    assert all(text.startswith(("first", "second", "third")) for text in reranker.calls[0][1])
+
+
+@pytest.mark.parametrize(
+    "error", [ModelThrottled("throttled"), ModelUnavailable("no reranker in this region")]
+)
+def test_when_the_reranker_fails_the_fused_order_stands_and_nothing_is_billed(
+    index: SqliteChunkIndex, error: Exception
+) -> None:
+    fused = _three_documents(index)
+    usage = RecordedRerankUsage()
+
+    passages = HybridRetriever(
+        ConceptEmbedder(), index, reranker=ReversingReranker(error), rerank_usage=usage
+    ).retrieve("alice", "automobile price", top_k=3)
+
+    assert [p.document_id for p in passages] == fused
+    assert usage.calls == []
