@@ -171,3 +171,20 @@ def test_a_global_profile_may_reach_its_model_anywhere_through_the_region_less_a
 
 def test_a_plain_model_id_is_reached_in_the_deployment_region_only() -> None:
     assert _arns_for(HAIKU) == [f"arn:aws:bedrock:eu-west-1::foundation-model/{HAIKU}"]
+
+
+def test_chat_functions_may_rerank_with_only_the_regions_reranking_model(dev: Synthesized) -> None:
+    statement = _statement(dev, "InvokeRerankModel")
+    functions = resources_of(dev.app_json, "AWS::Lambda::Function")
+    (api,) = [f for logical_id, f in functions.items() if logical_id.startswith("ChatApiFunction")]
+
+    assert statement["Action"] == "bedrock:InvokeModel"
+    assert json.dumps(statement["Resource"]).count("foundation-model/") == 1
+    assert "foundation-model/cohere.rerank-v3-5:0" in json.dumps(statement["Resource"])
+    assert api["Properties"]["Environment"]["Variables"]["RERANK_MODEL_ID"] == "cohere.rerank-v3-5:0"
+
+
+def test_the_reranking_model_follows_the_regions_offer() -> None:
+    assert rerank_model_for("us-east-1") == "cohere.rerank-v3-5:0"
+    assert rerank_model_for("eu-central-1") == "cohere.rerank-v3-5:0"
+    assert rerank_model_for("eu-west-3") is None
