@@ -22,6 +22,19 @@ Stage = Literal["dev", "prod"]
 VectorBackend = Literal["opensearch", "s3vectors"]
 Architecture = Literal["arm64", "x86_64"]
 
+# Bedrock's reranking models and the regions offering each (Bedrock docs, "Supported Regions and
+# models for reranking"), in order of preference: with `reranking` on, retrieval reranks with the
+# first one the deployment's region offers.
+RERANK_MODEL_REGIONS: Mapping[str, tuple[str, ...]] = {
+    "cohere.rerank-v3-5:0": ("ap-northeast-1", "ca-central-1", "eu-central-1", "us-east-1", "us-west-2"),
+    "amazon.rerank-v1:0": ("ap-northeast-1", "ca-central-1", "eu-central-1", "us-west-2"),
+}
+
+
+def rerank_model_for(region: str) -> str | None:
+    return next((model for model, regions in RERANK_MODEL_REGIONS.items() if region in regions), None)
+
+
 GLOBAL_PROFILE = "global"
 ALL_COMMERCIAL_REGIONS = ("*",)
 INFERENCE_PROFILE_REGIONS: Mapping[str, tuple[str, ...]] = {
@@ -86,6 +99,7 @@ _DOMAIN_RESERVED_WORDS = ("aws", "amazon", "cognito")
 STACK_OWNED_SETTINGS = frozenset(
     {
         "LLM_PROVIDER",
+        "RERANK_MODEL_ID",
         "BEDROCK_MODEL_ID",
         "BEDROCK_EXTRA_MODEL_IDS",
         "BEDROCK_FALLBACK_MODEL_ID",
@@ -188,9 +202,15 @@ class DeploymentConfig:
     extra_tags: Mapping[str, str] = field(default_factory=dict)
     cognito_domain_prefix_override: str | None = None
     function_settings: Mapping[str, str] = field(default_factory=dict)
+    reranking: bool = False
 
     def __post_init__(self) -> None:
         _check_app_name(self.app_name)
+        if self.reranking and rerank_model_for(self.region) is None:
+            raise ValueError(
+                f"reranking: no Bedrock reranking model is offered in {self.region}; "
+                f"regions with one: {', '.join(sorted({r for rs in RERANK_MODEL_REGIONS.values() for r in rs}))}"
+            )
         check_function_settings(self.function_settings)
         if self.cognito_domain_prefix_override is not None:
             _check_domain_prefix("cognitoDomainPrefix", self.cognito_domain_prefix_override)
@@ -232,6 +252,11 @@ class DeploymentConfig:
         if self.cognito_domain_prefix_override is not None:
             return self.cognito_domain_prefix_override
         return f"{self.deployment_name}-{account}"
+
+    @property
+    def rerank_model_id(self) -> str | None:
+        """The reranking model retrieval uses: the region's preferred one, when `reranking` is on."""
+        return rerank_model_for(self.region) if self.reranking else None
 
     @property
     def chat_model_ids(self) -> tuple[str, ...]:
@@ -290,6 +315,7 @@ _CONTEXT_KEYS: Mapping[str, str] = {
     "extra_tags": "tags",
     "cognito_domain_prefix_override": "cognitoDomainPrefix",
     "function_settings": "functionSettings",
+    "reranking": "reranking",
 }
 
 
@@ -448,6 +474,7 @@ def _tags(_name: str, value: Any) -> dict[str, str]:
 _CONVERTERS: Mapping[str, Callable[[str, Any], Any]] = {
     "guardrail_enabled": _boolean,
     "self_signup_enabled": _boolean,
+    "reranking": _boolean,
     "embedding_dimensions": _integer,
     "log_retention_days": _integer,
     "api_rate_limit_rps": _integer,

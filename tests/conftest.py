@@ -44,6 +44,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         vector_backend="s3vectors",
         alarm_email="ops@example.com",
         monthly_budget_usd=250.0,
+        reranking=True,
         function_settings={"RATE_LIMIT_REQUESTS_PER_MINUTE": "30", "CHUNKING_STRATEGY": "fixed"},
         allowed_email_domains=("example.com", "example.org"),
         oidc_providers=(

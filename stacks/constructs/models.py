@@ -26,17 +26,6 @@ CHAT_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 _CONTENT_FILTERS = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT")
 _MASKED_PII = ("EMAIL", "PHONE", "NAME", "ADDRESS", "IP_ADDRESS")
 _BLOCKED_PII = ("US_SOCIAL_SECURITY_NUMBER", "CREDIT_DEBIT_CARD_NUMBER", "PASSWORD", "AWS_SECRET_KEY")
-# Bedrock's reranking models and the regions offering each (Bedrock docs, "Supported Regions and
-# models for reranking"), in order of preference: retrieval reranks with the first one the
-# deployment's region offers, and without reranking where it offers none.
-RERANK_MODEL_REGIONS = {
-    "cohere.rerank-v3-5:0": ("ap-northeast-1", "ca-central-1", "eu-central-1", "us-east-1", "us-west-2"),
-    "amazon.rerank-v1:0": ("ap-northeast-1", "ca-central-1", "eu-central-1", "us-west-2"),
-}
-
-
-def rerank_model_for(region: str) -> str | None:
-    return next((model for model, regions in RERANK_MODEL_REGIONS.items() if region in regions), None)
 
 
 def model_arns(scope: Construct, model_ids: Iterable[str]) -> list[str]:
@@ -118,7 +107,7 @@ class ModelAccess(Construct):
 
     def _grant_rerank(self, principal: lambda_.IFunction) -> None:
         """Retrieval's second stage: the Rerank API, which invokes the region's reranking model."""
-        model = rerank_model_for(self._config.region)
+        model = self._config.rerank_model_id
         if model is None or principal.role is None:
             return
         principal.role.add_to_principal_policy(
@@ -136,7 +125,7 @@ class ModelAccess(Construct):
         )
 
     def environment(self) -> dict[str, str]:
-        model = rerank_model_for(self._config.region)
+        model = self._config.rerank_model_id
         rerank = {"RERANK_MODEL_ID": model} if model else {}
         if self.guardrail is None or self.guardrail_version is None:
             return rerank

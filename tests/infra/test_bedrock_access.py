@@ -8,8 +8,13 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
-from stacks.config import INFERENCE_PROFILE_REGIONS, inference_profile_regions
-from stacks.constructs.models import model_arns, rerank_model_for
+from stacks.config import (
+    INFERENCE_PROFILE_REGIONS,
+    DeploymentConfig,
+    inference_profile_regions,
+    rerank_model_for,
+)
+from stacks.constructs.models import model_arns
 from tests.infra.conftest import ACCOUNT, Synthesized, as_list, feature_flags, policy_statements, resources_of
 
 # Actions that accept no resource-level permissions, so "*" is their only valid resource.
@@ -173,9 +178,9 @@ def test_a_plain_model_id_is_reached_in_the_deployment_region_only() -> None:
     assert _arns_for(HAIKU) == [f"arn:aws:bedrock:eu-west-1::foundation-model/{HAIKU}"]
 
 
-def test_chat_functions_may_rerank_with_only_the_regions_reranking_model(dev: Synthesized) -> None:
-    statement = _statement(dev, "InvokeRerankModel")
-    functions = resources_of(dev.app_json, "AWS::Lambda::Function")
+def test_chat_functions_may_rerank_with_only_the_regions_reranking_model(prod: Synthesized) -> None:
+    statement = _statement(prod, "InvokeRerankModel")
+    functions = resources_of(prod.app_json, "AWS::Lambda::Function")
     (api,) = [f for logical_id, f in functions.items() if logical_id.startswith("ChatApiFunction")]
 
     assert statement["Action"] == "bedrock:InvokeModel"
@@ -188,3 +193,14 @@ def test_the_reranking_model_follows_the_regions_offer() -> None:
     assert rerank_model_for("us-east-1") == "cohere.rerank-v3-5:0"
     assert rerank_model_for("eu-central-1") == "cohere.rerank-v3-5:0"
     assert rerank_model_for("eu-west-3") is None
+
+
+def test_reranking_is_off_unless_the_deployment_turns_it_on(dev: Synthesized) -> None:
+    functions = resources_of(dev.app_json, "AWS::Lambda::Function").values()
+    assert all("RERANK_MODEL_ID" not in json.dumps(function) for function in functions)
+    assert not [s for s in _bedrock_statements(dev) if "bedrock:Rerank" in as_list(s["Action"])]
+
+
+def test_reranking_in_a_region_without_a_reranking_model_fails_synthesis_naming_the_setting() -> None:
+    with pytest.raises(ValueError, match="reranking: no Bedrock reranking model is offered in eu-west-3"):
+        DeploymentConfig(region="eu-west-3", reranking=True)
