@@ -1,7 +1,8 @@
 """Stateless stack: functions, APIs, workflows, web hosting and monitoring.
 
 Everything here can be destroyed and redeployed without losing data; it reads the stateful
-resources through the `DataStack` it is given.
+resources through the `DataStack` it is given. Each concern is one construct; this stack only
+composes them and publishes the outputs.
 """
 
 from __future__ import annotations
@@ -10,20 +11,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Fn, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from constructs import Construct
 
 from stacks.config import DeploymentConfig
 from stacks.constructs.api import RestApi
-from stacks.constructs.data import BATCHES_PREFIX, UPLOADS_PREFIX
+from stacks.constructs.chat import ChatFunctions
+from stacks.constructs.data import BATCHES_PREFIX
+from stacks.constructs.documents import DocumentObjects, role_of
 from stacks.constructs.frontend import Frontend
 from stacks.constructs.functions import FunctionDefaults, FunctionFactory, log_retention
 from stacks.constructs.ingestion import Ingestion
+from stacks.constructs.ingestion_tasks import IngestionTasks
 from stacks.constructs.models import ModelAccess
 from stacks.constructs.monitoring import MonitoredResources, Monitoring
-from stacks.constructs.nag import acknowledge
 from stacks.constructs.streaming import WebSocketChannel
 from stacks.constructs.summaries import DocumentSummaries
 from stacks.constructs.vectors import VectorAccess
@@ -57,25 +58,11 @@ class AppStack(Stack):
                 logs_key=keys.logs_key,
                 log_retention=retention,
                 removal_policy=removal_policy,
-                environment={
-                    "LLM_PROVIDER": "bedrock",
-                    "CONVERSATIONS_TABLE": store.conversations_table.table_name,
-                    "DOCUMENTS_TABLE": store.documents_table.table_name,
-                    "USAGE_TABLE": store.usage_table.table_name,
-                    "DOCUMENTS_BUCKET": store.documents_bucket.bucket_name,
-                    "BEDROCK_MODEL_ID": config.chat_model_id,
-                    "BEDROCK_EXTRA_MODEL_IDS": json.dumps(list(config.extra_model_ids)),
-                    "BEDROCK_FALLBACK_MODEL_ID": config.fallback_model_id,
-                    "EMBEDDING_MODEL_ID": config.embedding_model_id,
-                    "EMBEDDING_DIMENSIONS": str(config.embedding_dimensions),
-                    "VECTOR_BACKEND": config.vector_backend,
-                    **vectors.environment(config),
-                    **self.models.environment(),
-                    "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
-                    "POWERTOOLS_LOG_LEVEL": "INFO",
-                },
+                environment=function_environment(config, data, self.models),
+                operator_settings=config.function_settings,
             ),
         )
+        documents = DocumentObjects(bucket_arn_export=data.documents_bucket_arn_export, key=keys.storage_key)
 
         self.frontend = Frontend(
             self,
@@ -90,54 +77,22 @@ class AppStack(Stack):
             callback_urls=[self.frontend.url, *config.cors_allowed_origins],
         )
 
-        # Chat: REST API and WebSocket stream.
-        self.api_function = functions.function(
+        self.chat = ChatFunctions(
             self,
-            "ApiFunction",
-            handler="lambdas.handlers.api.handler",
-            description="REST API: chat, conversations, documents",
-            service="api",
-            timeout_seconds=60,
+            "Chat",
+            functions=functions,
+            store=store,
+            documents=documents,
+            vectors=vectors,
+            models=self.models,
+            user_pool=data.auth.user_pool,
+            web_client=self.web_client,
         )
-        self.stream_function = functions.function(
-            self,
-            "StreamFunction",
-            handler="lambdas.handlers.stream.handler",
-            description="WebSocket: streamed chat answers",
-            service="stream",
-            timeout_seconds=300,
-        )
-        self.ws_authorizer = functions.function(
-            self,
-            "WsAuthorizerFunction",
-            handler="lambdas.handlers.ws_authorizer.handler",
-            description="WebSocket $connect: verifies the Cognito token",
-            service="ws-authorizer",
-            environment={
-                "USER_POOL_ID": data.auth.user_pool.user_pool_id,
-                "USER_POOL_CLIENT_ID": self.web_client.user_pool_client_id,
-            },
-            memory_size=256,
-            timeout_seconds=10,
-        )
-        for chat in (self.api_function, self.stream_function):
-            store.conversations_table.grant_read_write_data(chat)
-            store.usage_table.grant_read_write_data(chat)
-            self.models.grant_chat(chat)
-            self.models.grant_embeddings(chat)
-            vectors.grant_read(chat)
-        store.documents_table.grant_read_write_data(self.api_function)
-        store.documents_table.grant_read_data(self.stream_function)
-        # Presigned uploads into uploads/<owner>/..., and deletion of a user's documents.
-        documents = DocumentObjects(data)
-        documents.allow(self.api_function, UPLOADS_PREFIX, "s3:PutObject", "s3:DeleteObject")
-        vectors.grant_delete(self.api_function)
-
         self.rest_api = RestApi(
             self,
             "RestApi",
             name=f"{config.deployment_name}-api",
-            handler=self.api_function,
+            handler=self.chat.api_function,
             user_pool=data.auth.user_pool,
             cors_origins=[self.frontend.url, *config.cors_allowed_origins],
             rate_limit_rps=config.api_rate_limit_rps,
@@ -149,55 +104,32 @@ class AppStack(Stack):
         self.websocket = WebSocketChannel(
             self,
             "WebSocket",
-            handler=self.stream_function,
-            authorizer=self.ws_authorizer,
+            handler=self.chat.stream_function,
+            authorizer=self.chat.ws_authorizer,
             rate_limit_rps=config.api_rate_limit_rps,
             burst_limit=config.api_burst_limit,
             logs_key=keys.logs_key,
             log_retention=retention,
+            cloud_watch_account=self.rest_api.cloud_watch_account,
         )
-        self.stream_function.add_environment("WEBSOCKET_CALLBACK_URL", self.websocket.callback_url)
+        self.chat.stream_function.add_environment("WEBSOCKET_CALLBACK_URL", self.websocket.callback_url)
 
-        # Ingestion workflow and its tasks.
-        ingestion_role = iam.Role(
+        self.ingestion_tasks = IngestionTasks(
             self,
-            "IngestionRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Writes the vector index: index task and index custom resource",
+            "Ingest",
+            functions=functions,
+            store=store,
+            documents=documents,
+            vectors=vectors,
+            models=self.models,
         )
-        extract = functions.function(
-            self,
-            "IngestExtractFunction",
-            handler="lambdas.handlers.ingest_extract.handler",
-            description="Ingestion: extract text and chunk into batches",
-            service="ingestion",
-            timeout_seconds=300,
-            memory_size=1024,
-        )
-        embed = functions.function(
-            self,
-            "IngestEmbedFunction",
-            handler="lambdas.handlers.ingest_embed.handler",
-            description="Ingestion: embed one batch of chunks",
-            service="ingestion",
-            timeout_seconds=300,
-        )
-        index = functions.function(
-            self,
-            "IngestIndexFunction",
-            handler="lambdas.handlers.ingest_index.handler",
-            description="Ingestion: replace the document's chunks in the vector index",
-            service="ingestion",
-            timeout_seconds=300,
-            role=ingestion_role,
-        )
-        self._grant_ingestion_tasks(data, documents, extract=extract, embed=embed, index=index)
         self.ingestion = Ingestion(
             self,
             "Ingestion",
-            extract=extract,
-            embed=embed,
-            index=index,
+            name=f"{config.deployment_name}-ingestion",
+            extract=self.ingestion_tasks.extract,
+            embed=self.ingestion_tasks.embed,
+            index=self.ingestion_tasks.index,
             documents_table=store.documents_table,
             documents_bucket=store.documents_bucket,
             workflow_key=keys.workflow_key,
@@ -209,6 +141,7 @@ class AppStack(Stack):
         self.summaries = DocumentSummaries(
             self,
             "Summaries",
+            name=f"{config.deployment_name}-summaries",
             model_id=config.summary_model_id,
             ingestion=self.ingestion.state_machine,
             documents_table=store.documents_table,
@@ -221,26 +154,16 @@ class AppStack(Stack):
             removal_policy=removal_policy,
         )
         documents.acknowledge_prefix(self.summaries.state_machine.role, BATCHES_PREFIX)
-        if vectors.collection is not None:
-            index_resource = functions.function(
-                self,
-                "VectorIndexFunction",
-                handler="lambdas.handlers.vector_index_resource.handler",
-                description="Deploy time: creates the OpenSearch vector index",
-                service="vector-index",
-                timeout_seconds=600,
-                memory_size=256,
-                role=ingestion_role,
-            )
+        if self.ingestion_tasks.vector_index_function is not None:
             VectorAccess(
                 self,
                 "VectorAccess",
                 store=vectors,
                 config=config,
-                readers=[_role(self.stream_function)],
-                deleters=[_role(self.api_function)],
-                ingestion_role=ingestion_role,
-                index_function=index_resource,
+                readers=[role_of(self.chat.stream_function)],
+                deleters=[role_of(self.chat.api_function)],
+                ingestion_role=self.ingestion_tasks.index_writer_role,
+                index_function=self.ingestion_tasks.vector_index_function,
             )
 
         self.monitoring = Monitoring(
@@ -250,14 +173,7 @@ class AppStack(Stack):
             topic_key=keys.messaging_key,
             resources=MonitoredResources(
                 rest_api=self.rest_api.api,
-                functions={
-                    "Api": self.api_function,
-                    "Stream": self.stream_function,
-                    "WsAuthorizer": self.ws_authorizer,
-                    "IngestExtract": extract,
-                    "IngestEmbed": embed,
-                    "IngestIndex": index,
-                },
+                functions={**self.chat.functions, **self.ingestion_tasks.functions},
                 state_machines={
                     "Ingestion": self.ingestion.state_machine,
                     "Summaries": self.summaries.state_machine,
@@ -268,6 +184,9 @@ class AppStack(Stack):
         )
 
         self.frontend.deploy_site(site_dir, self._runtime_config(data))
+        self._outputs(data)
+
+    def _outputs(self, data: DataStack) -> None:
         CfnOutput(self, "WebUrl", value=self.frontend.url, description="Web chat")
         CfnOutput(self, "UserPoolId", value=data.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.web_client.user_pool_client_id)
@@ -279,26 +198,6 @@ class AppStack(Stack):
         CfnOutput(
             self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications"
         )
-
-    def _grant_ingestion_tasks(
-        self,
-        data: DataStack,
-        documents: DocumentObjects,
-        *,
-        extract: lambda_.Function,
-        embed: lambda_.Function,
-        index: lambda_.Function,
-    ) -> None:
-        """Each ingestion task gets the objects, tables and models of its own step only."""
-        documents.allow(extract, UPLOADS_PREFIX, "s3:GetObject")
-        documents.allow(extract, BATCHES_PREFIX, "s3:PutObject")
-        documents.allow(embed, BATCHES_PREFIX, "s3:GetObject", "s3:PutObject")
-        documents.allow(index, BATCHES_PREFIX, "s3:GetObject")
-        data.data.documents_table.grant_read_write_data(extract)
-        self.models.grant_embeddings(embed)
-        # Each embedded batch adds its tokens and cost to the owner's daily usage.
-        data.data.usage_table.grant_write_data(embed)
-        data.vectors.grant_write(index)
 
     def _runtime_config(self, data: DataStack) -> dict[str, str]:
         """The page's `config.json`: where the APIs are and how to sign in."""
@@ -315,37 +214,23 @@ class AppStack(Stack):
         return config
 
 
-class DocumentObjects:
-    """Grants on the documents bucket limited to exact actions under one key prefix."""
-
-    def __init__(self, data: DataStack) -> None:
-        self._export = data.documents_bucket_arn_export
-        self._bucket_arn = Fn.import_value(self._export)
-        self._key = data.encryption.storage_key
-
-    def arn_under(self, prefix: str) -> str:
-        return f"{self._bucket_arn}/{prefix}*"
-
-    def allow(self, function: lambda_.Function, prefix: str, *actions: str) -> None:
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=list(actions), resources=[self.arn_under(prefix)])
-        )
-        if "s3:PutObject" in actions:
-            self._key.grant_encrypt_decrypt(function)
-        else:
-            self._key.grant_decrypt(function)
-        self.acknowledge_prefix(_role(function), prefix)
-
-    def acknowledge_prefix(self, role: iam.IRole, prefix: str) -> None:
-        acknowledge(
-            role,
-            f"AwsSolutions-IAM5[Resource::{self._export}/{prefix}*]",
-            f"Object keys under {prefix} are created at run time (owner and document ids); the grant "
-            "names the exact S3 actions and only this prefix.",
-        )
-
-
-def _role(function: Any) -> iam.IRole:
-    role = function.role
-    assert role is not None
-    return role  # type: ignore[no-any-return]
+def function_environment(config: DeploymentConfig, data: DataStack, models: ModelAccess) -> dict[str, str]:
+    """The environment every application function shares: where the data is and which models."""
+    store = data.data
+    return {
+        "LLM_PROVIDER": "bedrock",
+        "CONVERSATIONS_TABLE": store.conversations_table.table_name,
+        "DOCUMENTS_TABLE": store.documents_table.table_name,
+        "USAGE_TABLE": store.usage_table.table_name,
+        "DOCUMENTS_BUCKET": store.documents_bucket.bucket_name,
+        "BEDROCK_MODEL_ID": config.chat_model_id,
+        "BEDROCK_EXTRA_MODEL_IDS": json.dumps(list(config.extra_model_ids)),
+        "BEDROCK_FALLBACK_MODEL_ID": config.fallback_model_id,
+        "EMBEDDING_MODEL_ID": config.embedding_model_id,
+        "EMBEDDING_DIMENSIONS": str(config.embedding_dimensions),
+        "VECTOR_BACKEND": config.vector_backend,
+        **data.vectors.environment(config),
+        **models.environment(),
+        "POWERTOOLS_METRICS_NAMESPACE": config.app_name,
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }

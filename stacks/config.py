@@ -8,9 +8,15 @@ read the environment themselves.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from lambdas.settings import Settings
 
 Stage = Literal["dev", "prod"]
 VectorBackend = Literal["opensearch", "s3vectors"]
@@ -23,6 +29,59 @@ INFERENCE_PROFILE_REGIONS: Mapping[str, tuple[str, ...]] = {
     "eu": ("eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1"),
     "apac": ("ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2"),
 }
+
+# Every per-deployment name starts with `<appName>-<stage>`. The tightest limit on such a name is
+# OpenSearch Serverless's 32 characters for `<appName>-<stage>-data` (access policy; the
+# collection and its other policies are shorter); "prod" is the longest stage.
+APP_NAME_MAX_LENGTH = 32 - len("-prod-data")
+# Lower case only: collection, policy and domain names refuse upper case, and names differing only
+# in case would collide there. A letter first, no trailing hyphen.
+_APP_NAME = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?")
+# The Cognito hosted-UI domain prefix: lower-case letters, digits and hyphens, at most 63
+# characters, never containing these reserved words.
+_DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_DOMAIN_RESERVED_WORDS = ("aws", "amazon", "cognito")
+
+# Function settings the stacks set themselves, from their resources or from other context keys
+# (tables, buckets, endpoints, model ids, the guardrail, Cognito): `functionSettings` cannot
+# override them. `FunctionFactory` also refuses any clash with what a function is given.
+STACK_OWNED_SETTINGS = frozenset(
+    {
+        "LLM_PROVIDER",
+        "BEDROCK_MODEL_ID",
+        "BEDROCK_EXTRA_MODEL_IDS",
+        "BEDROCK_FALLBACK_MODEL_ID",
+        "BEDROCK_GUARDRAIL_ID",
+        "BEDROCK_GUARDRAIL_VERSION",
+        "AWS_REGION",
+        "CONVERSATIONS_TABLE",
+        "USAGE_TABLE",
+        "DOCUMENTS_TABLE",
+        "DOCUMENTS_BUCKET",
+        "EMBEDDING_MODEL_ID",
+        "EMBEDDING_DIMENSIONS",
+        "VECTOR_BACKEND",
+        "OPENSEARCH_ENDPOINT",
+        "OPENSEARCH_INDEX",
+        "S3VECTORS_BUCKET",
+        "S3VECTORS_INDEX",
+        "WEBSOCKET_CALLBACK_URL",
+        "COGNITO_USER_POOL_ID",
+        "COGNITO_APP_CLIENT_ID",
+    }
+)
+# Settings of local mode only (another model server, local files and endpoints).
+LOCAL_ONLY_SETTINGS = frozenset(
+    {
+        "LLM_BASE_URL",
+        "LLM_API_KEY",
+        "LLM_MODEL",
+        "LOCAL_STREAM_DELAY_MS",
+        "LOCAL_INDEX_PATH",
+        "UPLOAD_ENDPOINT_URL",
+        "PRICE_TABLE_PATH",
+    }
+)
 
 # Retention periods CloudWatch Logs accepts that make sense for an application's logs.
 LOG_RETENTION_DAYS = frozenset({7, 14, 30, 60, 90, 180, 365, 731})
@@ -89,8 +148,17 @@ class DeploymentConfig:
     opensearch_index: str = "chunks"
     s3vectors_index: str = "chunks"
     extra_tags: Mapping[str, str] = field(default_factory=dict)
+    cognito_domain_prefix_override: str | None = None
+    function_settings: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        _check_app_name(self.app_name)
+        check_function_settings(self.function_settings)
+        if self.cognito_domain_prefix_override is not None:
+            _check_domain_prefix("cognitoDomainPrefix", self.cognito_domain_prefix_override)
+        elif self.oidc_providers or self.saml_providers:
+            # The derived prefix carries appName: refuse what Cognito would refuse at deploy time.
+            _check_domain_prefix("appName", self.cognito_domain_prefix("123456789012"))
         if self.stage not in ("dev", "prod"):
             raise ValueError(f"stage must be dev or prod, got {self.stage!r}")
         if self.vector_backend not in ("opensearch", "s3vectors"):
@@ -115,6 +183,17 @@ class DeploymentConfig:
     def deployment_name(self) -> str:
         """Names this deployment in tags, the budget's cost filter and shared resource names."""
         return f"{self.app_name}-{self.stage}"
+
+    def cognito_domain_prefix(self, account: str) -> str:
+        """The hosted-UI domain prefix: `cognitoDomainPrefix` if set, else `<appName>-<stage>-<account>`.
+
+        Prefixes are global per region across all AWS accounts; the account id keeps the derived
+        one free of other accounts' deployments and stable across redeployments. `account` may
+        be a CloudFormation token (an environment-agnostic stack).
+        """
+        if self.cognito_domain_prefix_override is not None:
+            return self.cognito_domain_prefix_override
+        return f"{self.deployment_name}-{account}"
 
     @property
     def chat_model_ids(self) -> tuple[str, ...]:
@@ -171,7 +250,101 @@ _CONTEXT_KEYS: Mapping[str, str] = {
     "opensearch_index": "opensearchIndex",
     "s3vectors_index": "s3vectorsIndex",
     "extra_tags": "tags",
+    "cognito_domain_prefix_override": "cognitoDomainPrefix",
+    "function_settings": "functionSettings",
 }
+
+
+def _check_app_name(name: str) -> None:
+    if not _APP_NAME.fullmatch(name):
+        raise ValueError(
+            f"appName {name!r} must be lower-case letters, digits and hyphens, starting with a letter "
+            "and not ending with a hyphen (it prefixes collection, policy and domain names)"
+        )
+    if len(name) > APP_NAME_MAX_LENGTH:
+        raise ValueError(
+            f"appName {name!r} has {len(name)} characters; at most {APP_NAME_MAX_LENGTH} fit OpenSearch "
+            "Serverless's 32-character limit on the names derived from it (<appName>-<stage>-data)"
+        )
+
+
+def _check_domain_prefix(key: str, prefix: str) -> None:
+    if not _DOMAIN_PREFIX.fullmatch(prefix):
+        raise ValueError(
+            f"{key} gives the Cognito domain prefix {prefix!r}, which must be 1 to 63 lower-case letters, "
+            "digits and hyphens, not starting or ending with a hyphen"
+        )
+    reserved = [word for word in _DOMAIN_RESERVED_WORDS if word in prefix]
+    if reserved:
+        raise ValueError(
+            f"{key} gives the Cognito domain prefix {prefix!r}, which contains {reserved[0]!r}; Cognito "
+            f"refuses prefixes containing any of {', '.join(_DOMAIN_RESERVED_WORDS)}"
+        )
+
+
+def operator_settings() -> frozenset[str]:
+    """Names `functionSettings` may set: every runtime setting the stacks do not own."""
+    declared = {name.upper() for name in Settings.model_fields}
+    return frozenset(declared - STACK_OWNED_SETTINGS - LOCAL_ONLY_SETTINGS)
+
+
+class _GivenSettings(Settings):
+    """The functions' settings built from given values only, never from this machine's environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def check_function_settings(values: Mapping[str, str]) -> None:
+    """Refuse names the functions do not read or the stacks own, and values `Settings` refuses."""
+    settable = operator_settings()
+    for name in values:
+        if name in settable:
+            continue
+        if name in STACK_OWNED_SETTINGS:
+            reason = "is set by the stack from its resources or another context key"
+        elif name in LOCAL_ONLY_SETTINGS:
+            reason = "applies to local mode only"
+        else:
+            reason = "is not a setting the functions read"
+        raise ValueError(f"functionSettings.{name} {reason}; settable: {', '.join(sorted(settable))}")
+    try:
+        _GivenSettings.model_validate(
+            {"llm_provider": "bedrock", **{name.lower(): value for name, value in values.items()}}
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            ".".join(["functionSettings", *(str(part).upper() for part in problem["loc"])])
+            + f": {problem['msg']}"
+            for problem in error.errors(include_url=False)
+        )
+        raise ValueError(problems) from None
+
+
+def _function_settings(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"context {_CONTEXT_KEYS[name]} must be an object of setting names to values, "
+            'e.g. {"RATE_LIMIT_REQUESTS_PER_MINUTE": 30}'
+        )
+    return {str(key): _environment_value(item) for key, item in value.items()}
+
+
+def _environment_value(value: Any) -> str:
+    """A context value as the function's environment carries it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
 
 
 def _boolean(name: str, value: Any) -> bool:
@@ -236,6 +409,7 @@ _CONVERTERS: Mapping[str, Callable[[str, Any], Any]] = {
     "oidc_providers": _oidc_providers,
     "saml_providers": _saml_providers,
     "extra_tags": _tags,
+    "function_settings": _function_settings,
 }
 
 

@@ -14,7 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from stacks.constructs.nag import acknowledge
 
@@ -82,6 +82,11 @@ class RestApi(Construct):
             "The account-level role API Gateway uses to write execution logs; AWS maintains this "
             "narrowly scoped managed policy.",
         )
+        account = self.api.node.try_find_child("Account")
+        assert account is not None, "cloud_watch_role=True creates the API Gateway account setting"
+        # API Gateway's account-wide CloudWatch Logs role: any access-logged stage (REST or
+        # WebSocket) must be created after it, or the first deployment in a region fails.
+        self.cloud_watch_account: IConstruct = account
         authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=[user_pool])
         validator = self.api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True

@@ -9,7 +9,7 @@ pool, so the API sees one kind of token whatever the login.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, SecretValue
+from aws_cdk import Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
@@ -84,7 +84,7 @@ class Auth(Construct):
             self.domain = self.user_pool.add_domain(
                 "HostedDomain",
                 cognito_domain=cognito.CognitoDomainOptions(
-                    domain_prefix=f"{config.app_name}-{config.stage}"
+                    domain_prefix=config.cognito_domain_prefix(Stack.of(self).account)
                 ),
             )
 

@@ -7,7 +7,7 @@ group and sending traces; everything else is granted explicitly by the stack.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
@@ -34,6 +34,8 @@ class FunctionDefaults:
     log_retention: logs.RetentionDays
     removal_policy: RemovalPolicy
     environment: Mapping[str, str]
+    # The operator's `functionSettings`, given to every function after what the stack sets.
+    operator_settings: Mapping[str, str] = field(default_factory=dict)
 
 
 class FunctionFactory(Construct):
@@ -65,6 +67,16 @@ class FunctionFactory(Construct):
     ) -> lambda_.Function:
         """A function; pass `role` to share one role between functions that act as one principal."""
         defaults = self._defaults
+        stack_environment = {
+            **defaults.environment,
+            "POWERTOOLS_SERVICE_NAME": service,
+            **(environment or {}),
+        }
+        clash = sorted(stack_environment.keys() & defaults.operator_settings.keys())
+        if clash:
+            raise ValueError(
+                f"functionSettings cannot set {', '.join(clash)}: the stack sets it for {handler}"
+            )
         log_group = logs.LogGroup(
             scope,
             f"{construct_id}Logs",
@@ -117,11 +129,7 @@ class FunctionFactory(Construct):
             memory_size=memory_size,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            environment={
-                **defaults.environment,
-                "POWERTOOLS_SERVICE_NAME": service,
-                **(environment or {}),
-            },
+            environment={**stack_environment, **defaults.operator_settings},
         )
         # Tracing is set on the resource rather than through `tracing=`, which would add the X-Ray
         # statement to the default policy, next to the grants, where a wildcard would hide.

@@ -13,7 +13,6 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -25,6 +24,7 @@ from constructs import Construct
 
 from stacks.constructs.data import UPLOADS_PREFIX
 from stacks.constructs.nag import acknowledge, logical_arn
+from stacks.constructs.workflows import encrypted_state_machine, start_on_event
 
 THROTTLED_ERROR = "ModelThrottled"
 EMBED_CONCURRENCY = 4
@@ -37,6 +37,7 @@ class Ingestion(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        name: str,
         extract: lambda_.IFunction,
         embed: lambda_.IFunction,
         index: lambda_.IFunction,
@@ -129,18 +130,16 @@ class Ingestion(Construct):
             .next(ready)
             .next(sfn.Succeed(self, "Indexed"))
         )
-        log_group = logs.LogGroup(
-            self, "Logs", encryption_key=logs_key, retention=log_retention, removal_policy=removal_policy
-        )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = encrypted_state_machine(
             self,
-            "StateMachine",
+            name=name,
             comment="Extract, chunk, embed and index an uploaded document",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            tracing_enabled=True,
+            definition=definition,
             timeout=Duration.hours(1),
-            encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(workflow_key),
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            workflow_key=workflow_key,
+            logs_key=logs_key,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
         self.dead_letter_queue = sqs.Queue(
             self,
@@ -168,19 +167,13 @@ class Ingestion(Construct):
                 },
             ),
             targets=[
-                targets.SfnStateMachine(
+                start_on_event(
+                    self,
                     self.state_machine,
+                    workflow_key=workflow_key,
                     dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=4,
-                    max_event_age=Duration.hours(2),
                 )
             ],
-        )
-        acknowledge(
-            self.state_machine,
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) accept "
-            "no resource-level permissions.",
         )
         for function in (extract, embed, index):
             acknowledge(

@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from stacks.constructs.nag import acknowledge, logical_ref, partition_account_and_region
 
@@ -48,7 +48,10 @@ class WebSocketChannel(Construct):
         burst_limit: int,
         logs_key: kms.IKey,
         log_retention: logs.RetentionDays,
+        cloud_watch_account: IConstruct,
     ) -> None:
+        """`cloud_watch_account`: API Gateway's account-wide CloudWatch Logs role setting, which an
+        access-logged stage needs in place before it is created."""
         super().__init__(scope, construct_id)
         integration = integrations.WebSocketLambdaIntegration("Stream", handler)
         self.api = apigwv2.WebSocketApi(
@@ -78,6 +81,7 @@ class WebSocketChannel(Construct):
         cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
             destination_arn=access_logs.log_group_arn, format=json.dumps(_ACCESS_LOG_FIELDS)
         )
+        self.stage.node.add_dependency(cloud_watch_account)
         # Only the connections of this API's stage, not every API in the account.
         handler.add_to_role_policy(
             iam.PolicyStatement(

@@ -15,7 +15,6 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -24,6 +23,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.constructs.nag import acknowledge
+from stacks.constructs.workflows import encrypted_state_machine, start_on_event
 
 BEDROCK_RETRYABLE_ERRORS = (
     "Bedrock.ThrottlingException",
@@ -43,6 +43,7 @@ class DocumentSummaries(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        name: str,
         model_id: str,
         ingestion: sfn.IStateMachine,
         documents_table: dynamodb.ITableV2,
@@ -137,18 +138,16 @@ class DocumentSummaries(Construct):
             )
             .otherwise(sfn.Succeed(self, "NothingToSummarise"))
         )
-        log_group = logs.LogGroup(
-            self, "Logs", encryption_key=logs_key, retention=log_retention, removal_policy=removal_policy
-        )
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = encrypted_state_machine(
             self,
-            "StateMachine",
+            name=name,
             comment="Summarise an ingested document with Bedrock",
-            definition_body=sfn.DefinitionBody.from_chainable(read_result.next(has_text)),
-            tracing_enabled=True,
+            definition=read_result.next(has_text),
             timeout=Duration.minutes(15),
-            encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(workflow_key),
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            workflow_key=workflow_key,
+            logs_key=logs_key,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
         )
         storage_key.grant_decrypt(self.state_machine)
         events.Rule(
@@ -161,11 +160,8 @@ class DocumentSummaries(Construct):
                 detail={"status": ["SUCCEEDED"], "stateMachineArn": [ingestion.state_machine_arn]},
             ),
             targets=[
-                targets.SfnStateMachine(
-                    self.state_machine,
-                    dead_letter_queue=dead_letter_queue,
-                    retry_attempts=4,
-                    max_event_age=Duration.hours(2),
+                start_on_event(
+                    self, self.state_machine, workflow_key=workflow_key, dead_letter_queue=dead_letter_queue
                 )
             ],
         )
@@ -173,12 +169,6 @@ class DocumentSummaries(Construct):
 
 
 def _acknowledge_wildcards(state_machine: sfn.StateMachine) -> None:
-    acknowledge(
-        state_machine,
-        "AwsSolutions-IAM5[Resource::*]",
-        "X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) accept "
-        "no resource-level permissions.",
-    )
     for action in ("kms:ReEncrypt*", "kms:GenerateDataKey*"):
         acknowledge(
             state_machine,

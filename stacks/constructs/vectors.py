@@ -36,7 +36,7 @@ class VectorStore(Construct):
         self.collection: aoss.CfnCollection | None = None
         self.vector_bucket: s3vectors.CfnVectorBucket | None = None
         self.vector_index: s3vectors.CfnIndex | None = None
-        self.collection_name = f"{config.app_name}-{config.stage}"[:32]
+        self.collection_name = config.deployment_name
         self._key = key
         if self.backend == "opensearch":
             self._collection(config, key)

@@ -2,7 +2,8 @@
 
 `dev` is the default profile (OpenSearch Serverless, no budget); `prod` switches on everything a
 production deployment adds (S3 Vectors backend, retention, deletion protection, budget, email,
-a federated OIDC identity provider, sign-up limited to allowed email domains).
+a federated OIDC identity provider, sign-up limited to allowed email domains, operator function
+settings).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         cors_allowed_origins=("https://chat.example.com",),
         alarm_email="ops@example.com",
         monthly_budget_usd=250.0,
+        function_settings={"RATE_LIMIT_REQUESTS_PER_MINUTE": "30", "CHUNKING_STRATEGY": "fixed"},
         allowed_email_domains=("example.com", "example.org"),
         oidc_providers=(
             OidcProvider(

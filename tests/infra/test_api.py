@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aws_cdk.assertions import Match
 
 from tests.infra.conftest import Synthesized, resources_of
@@ -90,3 +91,18 @@ def test_websocket_stage_is_throttled_and_access_logged(dev: Synthesized) -> Non
             "AccessLogSettings": Match.object_like({"DestinationArn": Match.any_value()}),
         },
     )
+
+
+@pytest.mark.parametrize("stage_type", ["AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage"])
+def test_access_logged_stages_are_created_after_the_api_gateway_logging_role(
+    dev: Synthesized, stage_type: str
+) -> None:
+    (account,) = resources_of(dev.app_json, "AWS::ApiGateway::Account")
+    logged_stages = [
+        stage
+        for stage in resources_of(dev.app_json, stage_type).values()
+        if "AccessLogSetting" in stage["Properties"] or "AccessLogSettings" in stage["Properties"]
+    ]
+    assert logged_stages
+    for stage in logged_stages:
+        assert account in stage.get("DependsOn", [])

@@ -101,7 +101,7 @@ def test_guardrail_filters_prompt_attacks_and_masks_personal_data(dev: Synthesiz
 def test_chat_functions_get_the_guardrail_and_its_pinned_version(dev: Synthesized) -> None:
     (version_id,) = resources_of(dev.app_json, "AWS::Bedrock::GuardrailVersion")
     functions = resources_of(dev.app_json, "AWS::Lambda::Function")
-    for name in ("ApiFunction", "StreamFunction"):
+    for name in ("ChatApiFunction", "ChatStreamFunction"):
         (function,) = [f for logical_id, f in functions.items() if logical_id.startswith(name)]
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["BEDROCK_GUARDRAIL_VERSION"] == {"Fn::GetAtt": [version_id, "Version"]}

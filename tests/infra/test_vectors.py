@@ -60,9 +60,9 @@ def _actions_granted(synthesized: Synthesized, role: str, resource_mark: str) ->
 def test_data_access_policy_names_only_the_query_and_ingestion_roles(dev: Synthesized) -> None:
     text = _policy_text(dev)
     assert _roles_named(text) == {
-        "ApiFunctionRole",
-        "StreamFunctionRole",
-        "IngestionRole",
+        "ChatApiFunctionRole",
+        "ChatStreamFunctionRole",
+        "IngestIndexWriterRole",
     }
     assert "*" not in re.sub(r"index/[\w-]+/\*", "", text)
 
@@ -73,11 +73,11 @@ def test_only_the_ingestion_role_may_create_or_delete_the_index(dev: Synthesized
         for role, pairs in _data_access_grants(dev).items()
         if {permission for _, permission in pairs} & {"aoss:CreateIndex", "aoss:DeleteIndex"}
     }
-    assert index_managers == {"IngestionRole"}
+    assert index_managers == {"IngestIndexWriterRole"}
 
 
 def test_api_role_may_read_and_delete_chunks_of_the_configured_index_only(dev: Synthesized) -> None:
-    assert _data_access_grants(dev)["ApiFunctionRole"] == {
+    assert _data_access_grants(dev)["ChatApiFunctionRole"] == {
         (CHUNK_INDEX, "aoss:DescribeIndex"),
         (CHUNK_INDEX, "aoss:ReadDocument"),
         (CHUNK_INDEX, "aoss:WriteDocument"),
@@ -85,14 +85,14 @@ def test_api_role_may_read_and_delete_chunks_of_the_configured_index_only(dev: S
 
 
 def test_stream_role_may_only_read_chunks_of_the_configured_index(dev: Synthesized) -> None:
-    assert _data_access_grants(dev)["StreamFunctionRole"] == {
+    assert _data_access_grants(dev)["ChatStreamFunctionRole"] == {
         (CHUNK_INDEX, "aoss:DescribeIndex"),
         (CHUNK_INDEX, "aoss:ReadDocument"),
     }
 
 
 def test_on_s3_vectors_the_api_role_may_delete_vectors_but_not_write_them(prod: Synthesized) -> None:
-    assert _actions_granted(prod, "ApiFunctionRole", "VectorIndex") == {
+    assert _actions_granted(prod, "ChatApiFunctionRole", "VectorIndex") == {
         "s3vectors:QueryVectors",
         "s3vectors:GetVectors",
         "s3vectors:DeleteVectors",
@@ -100,19 +100,22 @@ def test_on_s3_vectors_the_api_role_may_delete_vectors_but_not_write_them(prod: 
 
 
 def test_on_s3_vectors_the_stream_role_may_only_read_vectors(prod: Synthesized) -> None:
-    assert _actions_granted(prod, "StreamFunctionRole", "VectorIndex") == {
+    assert _actions_granted(prod, "ChatStreamFunctionRole", "VectorIndex") == {
         "s3vectors:QueryVectors",
         "s3vectors:GetVectors",
     }
 
 
 def test_s3_vectors_readers_may_decrypt_with_the_vector_bucket_key(prod: Synthesized) -> None:
-    for role in ("ApiFunctionRole", "StreamFunctionRole"):
+    for role in ("ChatApiFunctionRole", "ChatStreamFunctionRole"):
         assert _actions_granted(prod, role, "VectorsKey") == {"kms:Decrypt"}
 
 
 def test_s3_vectors_ingestion_may_encrypt_new_vectors_with_the_vector_bucket_key(prod: Synthesized) -> None:
-    assert _actions_granted(prod, "IngestionRole", "VectorsKey") == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert _actions_granted(prod, "IngestIndexWriterRole", "VectorsKey") == {
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+    }
 
 
 def test_dev_collection_runs_without_standby_replicas(dev: Synthesized) -> None:
