@@ -58,6 +58,37 @@ def _titan_invoke(original: Callable[..., tuple[Any, ...]]) -> Callable[..., tup
     return invoke
 
 
+# --- Chat models: a grounded extractive reply instead of the emulator's hash-only mock ------------
+
+_PASSAGE = re.compile(r"^\[(\d+)\] [^\n]*\n(.+?)(?=\n\n\[\d+\] |\n\nQuestion: |\Z)", re.M | re.S)
+_QUESTION = re.compile(r"^Question: (.+)$", re.M)
+
+
+def grounded_reply(prompt: str) -> str | None:
+    """Quote the first sentence of the numbered passage sharing most words with the question, cited.
+
+    None when the prompt carries no numbered passages and question (the mock reply then stands).
+    """
+    question = _QUESTION.search(prompt)
+    passages = _PASSAGE.findall(prompt)
+    if not question or not passages:
+        return None
+    asked = set(re.findall(r"\w+", question.group(1).lower()))
+    number, text = max(passages, key=lambda p: len(asked & set(re.findall(r"\w+", p[1].lower()))))
+    sentence = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    return f"{sentence} [{number}]"
+
+
+def _grounded(original: Callable[..., str]) -> Callable[..., str]:
+    def reply(model_id: str, messages: Any, system: Any) -> str:
+        from ministack.services import bedrock_runtime
+
+        last_turn = bedrock_runtime._messages_text((messages or [])[-1:])
+        return grounded_reply(last_turn) or original(model_id, messages, system)
+
+    return reply
+
+
 # --- IAM: the actions and resources AWS itself authorizes ------------------------------------------
 
 _BEDROCK_ACTIONS = {
@@ -254,6 +285,7 @@ def patch(runtime_python: str) -> None:
 
     lambda_runtime._detect_runtime_binary = runtime_binary
     bedrock_runtime._invoke_model = _titan_invoke(bedrock_runtime._invoke_model)
+    bedrock_runtime._mock_reply = _grounded(bedrock_runtime._mock_reply)
     import ministack.app
 
     for module in (iam_actions, ministack.app):

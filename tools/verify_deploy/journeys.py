@@ -192,8 +192,10 @@ def cited_answer(deployment: Deployment) -> None:
     document_id = deployment.remembered["document_id"]
     turn = deployment.call("POST", "/chat", expect=200, json={"message": QUESTION})
     cited = {citation["document_id"] for citation in turn["citations"]}
-    if document_id not in cited:
-        raise JourneyFailed(f"answer cites {sorted(cited)}, not the uploaded document {document_id}")
+    if document_id not in cited or "Thursday at 02:00 UTC" not in turn["answer"]:
+        raise JourneyFailed(
+            f"answer {turn['answer']!r} cites {sorted(cited)}, not the passage of the uploaded document {document_id}"
+        )
 
 
 def usage_and_limits(deployment: Deployment) -> None:
