@@ -42,11 +42,36 @@ def main() -> int:
     )
     args = parser.parse_args()
     started = time.monotonic()
+    summary: dict[str, list[str]] = {
+        "deployed_stacks": [],
+        "journeys_passed": [],
+        "journeys_failed": [],
+        "skipped_resource_types": [],
+    }
+    try:
+        results = deploy_and_run(args, summary, started)
+    except Exception as error:
+        _progress(f"FAIL deploy: {type(error).__name__}: {error}")
+        summary["journeys_failed"].append("deploy")
+    else:
+        for result in results:
+            _progress(
+                f"{'PASS' if result.passed else 'FAIL'} {result.name}"
+                + ("" if result.passed else f": {result.detail}")
+            )
+            summary["journeys_passed" if result.passed else "journeys_failed"].append(result.name)
+    _progress(f"done in {time.monotonic() - started:.0f} s")
+    print(json.dumps(summary))
+    return 0 if summary["journeys_passed"] and not summary["journeys_failed"] else 1
+
+
+def deploy_and_run(
+    args: argparse.Namespace, summary: dict[str, list[str]], started: float
+) -> list[journeys.JourneyResult]:
+    """Synthesize, deploy into a fresh emulator, run the journeys; the emulator is stopped however this ends."""
     synthesized = synthesize(WORK_DIR / "cdk.out")
     layer = powertools_layer(args.runtime_python, WORK_DIR / "powertools-layer.zip")
     _progress(f"synthesized and built the layer in {time.monotonic() - started:.0f} s")
-    summary: dict[str, object] = {"deployed_stacks": [], "journeys_passed": [], "journeys_failed": []}
-    summary["skipped_resource_types"] = []
     with deploy.running_emulator(
         emulator_python=args.emulator_python,
         runtime_python=args.runtime_python,
@@ -65,16 +90,7 @@ def main() -> int:
         summary.update(deployed_stacks=stacks, skipped_resource_types=skipped)
         _progress(f"deployed {', '.join(stacks)} at {time.monotonic() - started:.0f} s")
         emulator.enforce_iam()
-        results = journeys.run_all(journeys.Deployment.discover(emulator))
-    for result in results:
-        _progress(
-            f"{'PASS' if result.passed else 'FAIL'} {result.name}{'' if result.passed else ': ' + result.detail}"
-        )
-    summary["journeys_passed"] = [r.name for r in results if r.passed]
-    summary["journeys_failed"] = [r.name for r in results if not r.passed]
-    _progress(f"done in {time.monotonic() - started:.0f} s")
-    print(json.dumps(summary))
-    return 0 if results and not summary["journeys_failed"] else 1
+        return journeys.run_all(journeys.Deployment.discover(emulator))
 
 
 def synthesize(output: Path) -> Path:

@@ -6,6 +6,7 @@ in order as one user would, later ones using what earlier ones created.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable
@@ -95,6 +96,11 @@ Journey = Callable[[Deployment], None]
 def sign_in(deployment: Deployment) -> None:
     """SRP against the deployed user pool; the API refuses a request without the token."""
     deployment.call("POST", "/chat", expect=401, json={"message": "hello"})
+    deployment.token = _new_user_token(deployment)
+
+
+def _new_user_token(deployment: Deployment) -> str:
+    """Create a user as an administrator would, then sign in with SRP as the web page does."""
     cognito = deployment.emulator.client("cognito-idp")
     username, password = f"reader-{uuid.uuid4().hex[:8]}@example.com", f"Pw-{uuid.uuid4().hex}!"
     cognito.admin_create_user(
@@ -113,8 +119,7 @@ def sign_in(deployment: Deployment) -> None:
         client_id=deployment.client_id,
         client=cognito,
     )
-    tokens = srp.authenticate_user()["AuthenticationResult"]
-    deployment.token = tokens["IdToken"]
+    return str(srp.authenticate_user()["AuthenticationResult"]["IdToken"])
 
 
 def chat(deployment: Deployment) -> None:
@@ -209,6 +214,23 @@ def usage_and_limits(deployment: Deployment) -> None:
         raise JourneyFailed(f"limits show no tokens used: {limits}")
 
 
+def isolation(deployment: Deployment) -> None:
+    """Another user sees none of the first user's conversations or documents, nor answers from them."""
+    other = dataclasses.replace(deployment, token=_new_user_token(deployment), remembered={})
+    conversation_id, document_id = (
+        deployment.remembered["conversation_id"],
+        deployment.remembered["document_id"],
+    )
+    listed = other.call("GET", "/conversations", expect=200)["conversations"]
+    if conversation_id in [c["id"] for c in listed]:
+        raise JourneyFailed("another user lists the first user's conversation")
+    other.call("GET", f"/conversations/{conversation_id}", expect=404)
+    other.call("GET", f"/documents/{document_id}", expect=404)
+    turn = other.call("POST", "/chat", expect=200, json={"message": QUESTION})
+    if turn["citations"]:
+        raise JourneyFailed(f"another user's answer cites the first user's document: {turn['citations']}")
+
+
 JOURNEYS: tuple[Journey, ...] = (
     sign_in,
     chat,
@@ -216,6 +238,7 @@ JOURNEYS: tuple[Journey, ...] = (
     upload_to_ready,
     cited_answer,
     usage_and_limits,
+    isolation,
 )
 
 
