@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+import boto3
 import requests
+from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
-from tools.verify_deploy.deploy import Emulator
+from tools.verify_deploy.deploy import REGION, Emulator
 
 TIMEOUT_SECONDS = 60
 PASSAGE = (
@@ -91,6 +93,29 @@ def _execute_api_path(endpoint: str, url: str, scheme: str) -> str:
 
 
 Journey = Callable[[Deployment], None]
+
+
+def iam_enforced(deployment: Deployment) -> None:
+    """The emulator enforces IAM: a principal without policies cannot read a deployed table."""
+    iam = deployment.emulator.client("iam")
+    name = f"no-rights-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    table = deployment.emulator.client("dynamodb").list_tables()["TableNames"][0]
+    outsider = boto3.client(
+        "dynamodb",
+        endpoint_url=deployment.emulator.endpoint,
+        region_name=REGION,
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    try:
+        outsider.scan(TableName=table, Limit=1)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("AccessDeniedException", "AccessDenied"):
+            return
+        raise
+    raise JourneyFailed(f"a user with no policies could scan {table}: IAM is not enforced")
 
 
 def sign_in(deployment: Deployment) -> None:
@@ -232,6 +257,7 @@ def isolation(deployment: Deployment) -> None:
 
 
 JOURNEYS: tuple[Journey, ...] = (
+    iam_enforced,
     sign_in,
     chat,
     read_conversation,
