@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -117,6 +118,7 @@ def powertools_layer(runtime_python: Path, target: Path) -> Path:
     if target.is_file() and stamp.is_file() and stamp.read_text() == "\n".join(requirements):
         return target
     staging = target.with_suffix(".d")
+    shutil.rmtree(staging, ignore_errors=True)
     subprocess.run(  # noqa: S603 - fixed argv, pinned requirements
         [
             *(str(runtime_python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
@@ -127,6 +129,7 @@ def powertools_layer(runtime_python: Path, target: Path) -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(staging.rglob("*")):
             archive.write(path, path.relative_to(staging))
+    shutil.rmtree(staging)
     stamp.write_text("\n".join(requirements))
     return target
 

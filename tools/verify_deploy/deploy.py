@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -73,7 +74,13 @@ class Emulator:
 def running_emulator(
     *, emulator_python: Path, runtime_python: Path, port: int, log: Path, repo: Path
 ) -> Iterator[Emulator]:
-    """The emulator on 127.0.0.1:`port`, stopped (with its Lambda workers) however the block ends."""
+    """The emulator on 127.0.0.1:`port`, stopped (with its Lambda workers) however the block ends.
+
+    Its scratch space (each function's unpacked code) is a fresh folder beside `log`, removed at the end.
+    """
+    scratch = log.parent / "emulator-tmp"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(log.parent)),
@@ -82,7 +89,7 @@ def running_emulator(
         "MINISTACK_REGION": REGION,
         "MINISTACK_ACCOUNT_ID": ACCOUNT,
         "LOG_LEVEL": "WARNING",
-        "TMPDIR": str(log.parent),
+        "TMPDIR": str(scratch),
         "PYTHONPATH": str(repo),
         # Node functions (CDK's custom resources) find the AWS SDK the Lambda Node runtime provides here.
         "NODE_PATH": str(repo / "node_modules"),
@@ -114,6 +121,7 @@ def running_emulator(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _wait_until_healthy(emulator: Emulator, process: subprocess.Popen[bytes], log: Path) -> None:
