@@ -369,6 +369,7 @@ def build_language_model(settings: Settings) -> LanguageModel:
             client,
             guardrail_id=settings.bedrock_guardrail_id,
             guardrail_version=settings.bedrock_guardrail_version,
+            cache_minimums=_price_table(settings).cache_minimums() if settings.prompt_cache else None,
         )
         return ResilientModel(bedrock, fallback_model_id=settings.bedrock_fallback_model_id)
     if settings.provider == "openai":

@@ -1,7 +1,8 @@
 """Daily usage aggregates in the usage table (partition key `pk`, sort key `sk`).
 
   usage  pk=USER#<owner>  sk=DAY#<YYYY-MM-DD>#MODEL#<model id>
-         input_tokens, output_tokens, cost_usd, requests (added with ADD), day, model, kind, expires_at (TTL)
+         input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, requests
+         (added with ADD), day, model, kind, expires_at (TTL)
 
 Chat turns write theirs inside the conversation store's transaction
 (`lambdas.adapters.dynamodb`); embedding calls during ingestion write theirs here.
@@ -84,6 +85,8 @@ def _daily_usage(item: dict[str, Any]) -> DailyUsage:
         kind=str(item.get("kind", "chat")),
         input_tokens=int(item.get("input_tokens", 0)),
         output_tokens=int(item.get("output_tokens", 0)),
+        cache_read_tokens=int(item.get("cache_read_tokens", 0)),
+        cache_write_tokens=int(item.get("cache_write_tokens", 0)),
         cost_usd=float(item.get("cost_usd", 0)),
         requests=int(item.get("requests", 0)),
     )

@@ -185,6 +185,8 @@ class DailyUsage:
     output_tokens: int
     cost_usd: float
     requests: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class UsageStore(Protocol):

@@ -23,6 +23,8 @@ def record_turn(result: ChatResult) -> None:
     metrics.add_dimension(name="model", value=result.model)
     metrics.add_metric(name="InputTokens", unit=MetricUnit.Count, value=result.usage.input_tokens)
     metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=result.usage.output_tokens)
+    metrics.add_metric(name="CacheReadTokens", unit=MetricUnit.Count, value=result.usage.cache_read_tokens)
+    metrics.add_metric(name="CacheWriteTokens", unit=MetricUnit.Count, value=result.usage.cache_write_tokens)
     metrics.add_metric(name="CostUSD", unit=MetricUnit.NoUnit, value=result.cost_usd)
     metrics.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=result.latency_ms)
     metrics.add_metric(name="Citations", unit=MetricUnit.Count, value=len(result.citations))
