@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from lambdas.adapters.dynamodb import USAGE_RETENTION
 from lambdas.core.ports import DailyUsage
@@ -46,6 +46,21 @@ class DynamoDBUsageStore:
         while True:
             response = self.table.query(**kwargs)
             records.extend(_daily_usage(item) for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return records
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def every_user_daily_usage(self, first_day: str, last_day: str) -> list[tuple[str, DailyUsage]]:
+        """A Scan: administrators ask rarely, and a per-day index would cost a write on every turn."""
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("sk").begins_with("DAY#") & Attr("day").between(first_day, last_day),
+        }
+        records: list[tuple[str, DailyUsage]] = []
+        while True:
+            response = self.table.scan(**kwargs)
+            records.extend(
+                (str(item["pk"]).removeprefix("USER#"), _daily_usage(item)) for item in response["Items"]
+            )
             if "LastEvaluatedKey" not in response:
                 return records
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -202,6 +202,10 @@ class UsageStore(Protocol):
         """Add one embedding call to the owner's aggregate for that day and model."""
         ...
 
+    def every_user_daily_usage(self, first_day: str, last_day: str) -> list[tuple[str, DailyUsage]]:
+        """(owner, aggregate) for every owner's aggregates from `first_day` to `last_day` inclusive."""
+        ...
+
 
 class RateLimiter(Protocol):
     """Per-user request and token limits and the daily token budget."""
