@@ -10,7 +10,7 @@ A model without cache rates of its own prices its cached tokens at the input rat
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ class PriceTable:
     source: str
     models: dict[str, ModelInfo]
     embedding_input_per_1k: dict[str, float]
+    unverified: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Model or embedding model id -> its prices no reachable page confirmed (see prices.json)."""
 
     def model(self, model_id: str) -> ModelInfo:
         try:
@@ -51,8 +53,17 @@ def load_price_table(path: Path = DEFAULT_PRICE_TABLE) -> PriceTable:
     raw = json.loads(path.read_text(encoding="utf-8"))
     models = {model_id: _model_info(model_id, entry) for model_id, entry in raw["models"].items()}
     embeddings = {model_id: float(entry["input_per_1k"]) for model_id, entry in raw["embeddings"].items()}
+    unverified = {
+        model_id: tuple(entry["verified"]["unverified"])
+        for model_id, entry in (raw["models"] | raw["embeddings"]).items()
+        if entry.get("verified", {}).get("unverified")
+    }
     return PriceTable(
-        version=raw["version"], source=raw["source"], models=models, embedding_input_per_1k=embeddings
+        version=raw["version"],
+        source=raw["source"],
+        models=models,
+        embedding_input_per_1k=embeddings,
+        unverified=unverified,
     )
 
 

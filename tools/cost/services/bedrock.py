@@ -21,6 +21,13 @@ from tools.cost.scenario import (
 )
 
 MODEL_LINE_PREFIX = "Bedrock model"
+_PRICE_NAMES = {
+    "input": "input_per_1k",
+    "output": "output_per_1k",
+    "cache read": "cache_read_per_1k",
+    "cache write": "cache_write_per_1k",
+}
+"""The price-table name of each kind of token, as `unverified` lists name them."""
 TEXT_UNIT_CHARS = 1000
 
 
@@ -31,6 +38,7 @@ def model_lines(scenario: Scenario, volumes: Volumes, models: PriceTable) -> lis
         f"{volumes.days:.2f} days)"
     )
     lines = []
+    unverified = models.unverified.get(model.id, ())
     for kind, per_request, price, note in _token_kinds(scenario, model):
         tokens = volumes.requests * per_request
         lines.append(
@@ -43,6 +51,7 @@ def model_lines(scenario: Scenario, volumes: Volumes, models: PriceTable) -> lis
                     f"{per_request:,.0f} {kind} tokens each = {tokens:,.0f} tokens at {usd(price)} per 1K",
                     *note,
                 ),
+                unverified=tuple(name for name in unverified if name == _PRICE_NAMES[kind]),
             )
         )
     return lines
