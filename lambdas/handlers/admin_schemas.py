@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lambdas.core.admin import AuditEntry, UsageByUser, UserLimits
+from lambdas.core.admin import UsageByUser
 from lambdas.core.limits import MAX_LIMIT_VALUE, LimitOverride
 from lambdas.handlers.routes.limits import LimitsReport
+from lambdas.handlers.schemas import DomainView
 from lambdas.handlers.usage_schemas import ModelUsageOut, UsageTotalsOut
 
 _HELP = "Null: the deployment's default; 0: no limit."
@@ -25,50 +26,24 @@ class LimitOverrideIn(BaseModel):
         return LimitOverride(self.requests_per_minute, self.tokens_per_minute, self.daily_tokens)
 
 
-class LimitOverrideOut(BaseModel):
+class LimitOverrideOut(DomainView):
     requests_per_minute: int | None = Field(description=_HELP)
     tokens_per_minute: int | None = Field(description=_HELP)
     daily_tokens: int | None = Field(description=_HELP)
 
-    @classmethod
-    def of(cls, override: LimitOverride) -> LimitOverrideOut:
-        return cls(
-            requests_per_minute=override.requests_per_minute,
-            tokens_per_minute=override.tokens_per_minute,
-            daily_tokens=override.daily_tokens,
-        )
 
-
-class UserLimitsOut(BaseModel):
+class UserLimitsOut(DomainView):
     user: str
     override: LimitOverrideOut = Field(description="What an administrator set for this user.")
     effective: LimitsReport = Field(description="The limits that apply, and today's budget use.")
 
-    @classmethod
-    def of(cls, limits: UserLimits) -> UserLimitsOut:
-        return cls(
-            user=limits.user,
-            override=LimitOverrideOut.of(limits.override),
-            effective=LimitsReport.of(limits.effective),
-        )
 
-
-class AuditEntryOut(BaseModel):
+class AuditEntryOut(DomainView):
     at: str
     actor: str = Field(description="The administrator who made the change.")
     user: str
     old: LimitOverrideOut
     new: LimitOverrideOut
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryOut:
-        return cls(
-            at=entry.at,
-            actor=entry.actor,
-            user=entry.user,
-            old=LimitOverrideOut.of(entry.old),
-            new=LimitOverrideOut.of(entry.new),
-        )
 
 
 class AuditLog(BaseModel):
