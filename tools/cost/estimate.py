@@ -11,6 +11,8 @@ from tools.cost.scenario import Scenario, Volumes
 from tools.cost.self_hosted import SelfHostedComparison, SelfHostedOption, compare
 from tools.cost.services import bedrock, compute, platform, storage
 
+PLAIN_TOKEN_PRICES = frozenset({"input_per_1k", "output_per_1k"})
+
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
@@ -41,13 +43,17 @@ def estimate(
     self_hosted: SelfHostedOption | None = None,
 ) -> Estimate:
     volumes = Volumes.of(scenario, aws.hours_per_month)
-    unverified = models.unverified.get
+
+    def unverified(model_id: str) -> tuple[str, ...]:
+        """The model's unverified input and output prices: these lines use no cache price."""
+        return tuple(name for name in models.unverified.get(model_id, ()) if name in PLAIN_TOKEN_PRICES)
+
     model_lines = bedrock.model_lines(scenario, volumes, models)
     vector_service = "opensearch_serverless" if scenario.vector_backend == "opensearch" else "s3_vectors"
     lines = (
         *model_lines,
-        _marked(bedrock.embeddings(scenario, volumes, models), unverified(scenario.embedding_model, ())),
-        _marked(bedrock.summaries(scenario, volumes, models), unverified(scenario.summary_model, ())),
+        _marked(bedrock.embeddings(scenario, volumes, models), unverified(scenario.embedding_model)),
+        _marked(bedrock.summaries(scenario, volumes, models), unverified(scenario.summary_model)),
         _priced(bedrock.guardrail(scenario, volumes, aws["bedrock_guardrails"]), aws["bedrock_guardrails"]),
         _priced(compute.lambda_functions(scenario, volumes, aws["lambda"]), aws["lambda"]),
         _priced(compute.api_gateway(scenario, volumes, aws["api_gateway"]), aws["api_gateway"]),
