@@ -4,9 +4,10 @@ at the versioned table's rates, and that is the cost stored with the answer."""
 
 import pytest
 
-from lambdas.adapters.memory import InMemoryConversationStore
+from lambdas.adapters.memory import InMemoryConversationStore, InMemoryRateLimiter
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService
+from lambdas.core.limits import LimitPolicy
 from lambdas.core.models import ChatCommand, ModelInfo, Usage
 from lambdas.core.pricing import PriceTable, cost_usd
 from tests.support.fakes import FixedClock, ScriptedModel, SequentialIds
@@ -55,3 +56,22 @@ def test_a_model_that_caches_has_a_minimum_and_both_rates(models: PriceTable):
     for model in models.models.values():
         priced = (model.cache_read_per_1k_usd, model.cache_write_per_1k_usd)
         assert (model.cache_min_tokens > 0) == (None not in priced), model.id
+
+
+def test_the_daily_budget_counts_cached_tokens_too(models: PriceTable):
+    limiter = InMemoryRateLimiter(
+        LimitPolicy(requests_per_minute=0, tokens_per_minute=0, daily_tokens=100_000)
+    )
+    model = models.model(WORKED_EXAMPLES[0][0])
+    chat = ChatService(
+        store=InMemoryConversationStore(),
+        catalog=ModelCatalog([model], default_model_id=model.id),
+        model=ScriptedModel(answer="Cached.", usage=CACHED_TURN),
+        clock=FixedClock(),
+        ids=SequentialIds(),
+        rate_limiter=limiter,
+    )
+
+    chat.answer(ChatCommand(owner="u", message="hello"))
+
+    assert limiter.status("u").daily_tokens_used == 250 + 3_000 + 1_200 + 400
