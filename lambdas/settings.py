@@ -99,6 +99,15 @@ class Settings(BaseSettings):
     response_cache_seconds: int = Field(
         default=0, ge=0, le=3600, description="Reuse the answer to an identical prompt this long; 0: off."
     )
+    prompt_cache: bool = Field(
+        default=True,
+        description="Bedrock prompt-cache checkpoints for the models the price table gives a minimum for.",
+    )
+    admin_users: str = Field(
+        default="",
+        description="Comma-separated user ids treated as administrators when no Cognito groups claim "
+        "is present (local mode only; in the cloud, membership of the Cognito admins group decides).",
+    )
 
     @model_validator(mode="after")
     def _choose_provider(self) -> Settings:

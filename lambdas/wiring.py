@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
+from lambdas.core.admin import AdminService, LimitOverrides
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService, ChatSettings
 from lambdas.core.clock import SystemClock, UuidGenerator
@@ -53,6 +54,7 @@ class Services:
     rag: RagServices
     usage: UsageService
     chat_idempotency: IdempotentCalls
+    admin: AdminService
 
 
 _override: Services | None = None
@@ -85,6 +87,7 @@ def build_services(
     rag: RagServices | None = None,
     usage_store: UsageStore | None = None,
     rate_limiter: RateLimiter | None = None,
+    limit_overrides: LimitOverrides | None = None,
 ) -> Services:
     """Services from `settings`, with any adapter the caller injects. Rate limits live next to
     the DynamoDB stores: with an injected conversation store (tests, benchmarks) there are
@@ -99,9 +102,11 @@ def build_services(
     fallback_id = settings.bedrock_fallback_model_id if settings.provider == "bedrock" else None
     # Priced now: an unpriced fallback is refused at start-up, not billed as zero mid-outage.
     fallback = prices.model(fallback_id) if fallback_id else None
+    overrides = limit_overrides or _dynamodb_limit_overrides(settings)
     if store is None:
         store = _dynamodb_conversation_store(settings)
-        rate_limiter = rate_limiter or _dynamodb_rate_limiter(settings)
+        rate_limiter = rate_limiter or _dynamodb_rate_limiter(settings, overrides)
+    usage_store = usage_store or _dynamodb_usage_store(settings)
     language_model = model or build_language_model(settings)
     if retriever is None:
         retriever = _DeferredRetriever(rag)
@@ -135,8 +140,15 @@ def build_services(
         chat=chat,
         conversations=ConversationService(store),
         rag=rag,
-        usage=UsageService(usage_store or _dynamodb_usage_store(settings), SystemClock()),
+        usage=UsageService(usage_store, SystemClock()),
         chat_idempotency=_dynamodb_idempotency(settings, scope="CHAT"),
+        admin=AdminService(
+            usage=usage_store,
+            overrides=overrides,
+            limiter=rate_limiter,
+            default_policy=_default_limits(settings),
+            clock=SystemClock(),
+        ),
     )
 
 
@@ -412,6 +424,7 @@ def build_language_model(settings: Settings) -> LanguageModel:
             client,
             guardrail_id=settings.bedrock_guardrail_id,
             guardrail_version=settings.bedrock_guardrail_version,
+            cache_minimums=_price_table(settings).cache_minimums() if settings.prompt_cache else None,
         )
         return ResilientModel(bedrock, fallback_model_id=settings.bedrock_fallback_model_id)
     if settings.provider == "openai":
@@ -453,17 +466,29 @@ def _dynamodb_usage_store(settings: Settings) -> UsageStore:
     return DynamoDBUsageStore(lambda: _dynamodb_table(settings.usage_table, settings))
 
 
-def _dynamodb_rate_limiter(settings: Settings) -> RateLimiter | None:
-    policy = LimitPolicy(
+def _default_limits(settings: Settings) -> LimitPolicy:
+    return LimitPolicy(
         requests_per_minute=settings.rate_limit_requests_per_minute,
         tokens_per_minute=settings.rate_limit_tokens_per_minute,
         daily_tokens=settings.daily_token_budget,
     )
-    if policy.unlimited:
-        return None
+
+
+def _dynamodb_rate_limiter(settings: Settings, overrides: LimitOverrides) -> RateLimiter:
+    """Kept even when the defaults set no limit: an administrator may set one for a user."""
     from lambdas.adapters.dynamodb_limits import DynamoDBRateLimiter
 
-    return DynamoDBRateLimiter(lambda: _dynamodb_table(settings.usage_table, settings), policy)
+    return DynamoDBRateLimiter(
+        lambda: _dynamodb_table(settings.usage_table, settings),
+        _default_limits(settings),
+        overrides=overrides,
+    )
+
+
+def _dynamodb_limit_overrides(settings: Settings) -> LimitOverrides:
+    from lambdas.adapters.dynamodb_overrides import DynamoDBLimitOverrides
+
+    return DynamoDBLimitOverrides(lambda: _dynamodb_table(settings.usage_table, settings))
 
 
 def _dynamodb_idempotency(settings: Settings, *, scope: str) -> IdempotentCalls:

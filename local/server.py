@@ -111,6 +111,8 @@ def run(options: LocalOptions) -> None:
         os.environ.setdefault("LOCAL_INDEX_PATH", str(options.state_dir / "index.sqlite3"))
     # Offline answers arrive word by word at a readable pace, like a model's would.
     os.environ.setdefault("LOCAL_STREAM_DELAY_MS", str(DEFAULT_STREAM_DELAY_MS))
+    # The development user runs the instance, so it may open the admin view.
+    os.environ.setdefault("ADMIN_USERS", DEV_USER_SUB)
     mock = start_moto(os.environ)
     snapshot: StateSnapshot | None = None
     try:

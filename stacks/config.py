@@ -132,6 +132,7 @@ LOCAL_ONLY_SETTINGS = frozenset(
         "LOCAL_INDEX_PATH",
         "UPLOAD_ENDPOINT_URL",
         "PRICE_TABLE_PATH",
+        "ADMIN_USERS",
     }
 )
 
@@ -192,6 +193,8 @@ class DeploymentConfig:
     saml_providers: tuple[SamlProvider, ...] = ()
     alarm_email: str | None = None
     monthly_budget_usd: float | None = None
+    user_hourly_cost_alarm_usd: float | None = 1.0
+    """Alarm when one user's model cost in an hour reaches this; None: no per-user cost rule."""
     api_rate_limit_rps: int = 20
     api_burst_limit: int = 40
     waf_requests_per_5_minutes: int = 1000
@@ -227,6 +230,8 @@ class DeploymentConfig:
             raise ValueError(f"logRetentionDays must be one of {sorted(LOG_RETENTION_DAYS)}")
         if self.monthly_budget_usd is not None and self.monthly_budget_usd <= 0:
             raise ValueError("monthlyBudgetUsd must be a positive amount of US dollars")
+        if self.user_hourly_cost_alarm_usd is not None and self.user_hourly_cost_alarm_usd <= 0:
+            raise ValueError("userHourlyCostAlarmUsd must be a positive amount of US dollars")
         if not self.summary_model_id.startswith("amazon.nova-"):
             # The summary workflow sends the Nova messages body straight from Step Functions.
             raise ValueError("summaryModelId must be an Amazon Nova model id, e.g. amazon.nova-lite-v1:0")
@@ -305,6 +310,7 @@ _CONTEXT_KEYS: Mapping[str, str] = {
     "saml_providers": "samlProviders",
     "alarm_email": "alarmEmail",
     "monthly_budget_usd": "monthlyBudgetUsd",
+    "user_hourly_cost_alarm_usd": "userHourlyCostAlarmUsd",
     "api_rate_limit_rps": "apiRateLimitRps",
     "api_burst_limit": "apiBurstLimit",
     "waf_requests_per_5_minutes": "wafRequestsPer5Minutes",
@@ -481,6 +487,7 @@ _CONVERTERS: Mapping[str, Callable[[str, Any], Any]] = {
     "api_burst_limit": _integer,
     "waf_requests_per_5_minutes": _integer,
     "monthly_budget_usd": _amount,
+    "user_hourly_cost_alarm_usd": _amount,
     "extra_model_ids": _string_list,
     "cors_allowed_origins": _string_list,
     "allowed_email_domains": _string_list,

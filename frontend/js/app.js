@@ -1,4 +1,5 @@
 // Entry point: wires the runtime config, sign-in, the API, the stream and the views together.
+import { AdminView } from "./admin.js";
 import { Api } from "./api.js";
 import { createAuth } from "./auth.js";
 import { CitationDialog } from "./citations.js";
@@ -36,6 +37,7 @@ class ChatApp {
       figures: $("usage-figures"), today: $("usage-today"), month: $("usage-month"),
       budget: $("budget"), remaining: $("budget-remaining"), meter: $("budget-meter"), resets: $("budget-resets"),
     }, api);
+    this.admin = new AdminView($("open-admin"), $("admin-dialog"), api);
     this.citations = new CitationDialog($("citation-dialog"), (id) => this.documents.byId(id));
     this.messages = new MessageList($("messages"), $("empty-state"), {
       onCite: (citation) => this.citations.open(citation),
@@ -54,6 +56,7 @@ class ChatApp {
     this.#showSuggestions();
     await Promise.all([
       this.#loadServiceInfo(), this.refreshConversations(), this.documents.refresh(), this.usage.refresh(),
+      this.admin.start(),
     ]);
     const fromUrl = decodeURIComponent(location.hash.replace(/^#\/c\//, ""));
     if (fromUrl && location.hash.startsWith("#/c/")) await this.open(fromUrl);

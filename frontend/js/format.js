@@ -5,7 +5,9 @@ const integer = new Intl.NumberFormat("en-US");
 export function tokens(usage) {
   if (!usage) return "";
   const approx = usage.estimated ? "≈" : "";
-  return `${approx}${integer.format(usage.input_tokens)} in · ${approx}${integer.format(usage.output_tokens)} out`;
+  const cached = (usage.cache_read_tokens ?? 0) + (usage.cache_write_tokens ?? 0);
+  const cache = cached ? ` (+${integer.format(cached)} cached)` : "";
+  return `${approx}${integer.format(usage.input_tokens)} in${cache} · ${approx}${integer.format(usage.output_tokens)} out`;
 }
 
 export function cost(usd) {

@@ -53,5 +53,6 @@ export class UsagePanel {
 
 function summary(totals) {
   if (!totals) return "0 tokens · $0";
-  return `${format.count(totals.input_tokens + totals.output_tokens)} tokens · ${format.cost(totals.cost_usd)}`;
+  const cached = (totals.cache_read_tokens ?? 0) + (totals.cache_write_tokens ?? 0);
+  return `${format.count(totals.input_tokens + cached + totals.output_tokens)} tokens · ${format.cost(totals.cost_usd)}`;
 }

@@ -8,7 +8,7 @@ adapter only translates requests and responses and maps provider failures to dom
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from lambdas.core.errors import InvalidRequest, ModelThrottled, ModelUnavailable
 from lambdas.core.models import ModelRequest, ModelResponse, StreamEnd, StreamEvent, TextDelta, Usage
+from lambdas.core.prompt_cache import plan_cache
 
 logger = logging.getLogger(__name__)
 
@@ -24,17 +25,26 @@ _THROTTLING = frozenset({"ThrottlingException", "TooManyRequestsException"})
 NO_MODEL_ACCESS = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
 """Error codes of a model this account may not call in this region (chat and embeddings alike)."""
 _REJECTED_INPUT = frozenset({"ValidationException"})
+_CACHE_POINT = {"cachePoint": {"type": "default"}}
 
 
 class BedrockChatModel:
     """`LanguageModel` backed by a boto3 `bedrock-runtime` client."""
 
     def __init__(
-        self, client: Any, *, guardrail_id: str | None = None, guardrail_version: str | None = None
+        self,
+        client: Any,
+        *,
+        guardrail_id: str | None = None,
+        guardrail_version: str | None = None,
+        cache_minimums: Mapping[str, int] | None = None,
     ) -> None:
+        """`cache_minimums`: model id -> fewest prompt tokens per cache checkpoint, for the
+        models that take prompt-cache checkpoints; other models get none."""
         if (guardrail_id is None) != (guardrail_version is None):
             raise ValueError("guardrail_id and guardrail_version must be given together")
         self._client = client
+        self._cache_minimums = dict(cache_minimums or {})
         self._guardrail = (
             {"guardrailIdentifier": guardrail_id, "guardrailVersion": guardrail_version, "trace": "enabled"}
             if guardrail_id is not None
@@ -74,7 +84,18 @@ class BedrockChatModel:
             params["system"] = [{"text": request.system}]
         if self._guardrail is not None:
             params["guardrailConfig"] = dict(self._guardrail)
+        self._add_cache_points(params, request)
         return params
+
+    def _add_cache_points(self, params: dict[str, Any], request: ModelRequest) -> None:
+        """Checkpoints after the system prompt and after the history, where the prefix is long
+        enough for this model (decided per call: a fallback model has its own minimum)."""
+        minimum = self._cache_minimums.get(request.model_id, 0)
+        plan = plan_cache(minimum, request.system, request.messages[:-1])
+        if plan.after_system:
+            params["system"].append(dict(_CACHE_POINT))
+        if plan.after_history:
+            params["messages"][-2]["content"].append(dict(_CACHE_POINT))
 
     @contextmanager
     def _mapped_errors(self, model_id: str) -> Iterator[None]:
@@ -138,6 +159,12 @@ def _stream_events(events: Any) -> Iterator[StreamEvent]:
 
 
 def _usage(usage: dict[str, Any] | None) -> Usage | None:
+    """Converse's `inputTokens` leaves out the tokens read from or written to the cache."""
     if not usage:
         return None
-    return Usage(input_tokens=usage["inputTokens"], output_tokens=usage["outputTokens"])
+    return Usage(
+        input_tokens=usage["inputTokens"],
+        output_tokens=usage["outputTokens"],
+        cache_read_tokens=usage.get("cacheReadInputTokens", 0),
+        cache_write_tokens=usage.get("cacheWriteInputTokens", 0),
+    )

@@ -8,7 +8,8 @@ A turn's two messages share the question's timestamp, so a query returns them in
 With a usage table, the same transaction adds the turn's tokens and cost to the user's daily
 aggregate for the model, in the usage table:
   usage         pk=USER#<owner>  sk=DAY#<YYYY-MM-DD>#MODEL#<model id>
-                input_tokens, output_tokens, cost_usd, requests (ADD), day, model, kind, expires_at (TTL)
+                input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, requests (ADD),
+                day, model, kind, expires_at (TTL)
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def _daily_usage_update(table_name: str, pk: str, answer: Message) -> dict[str, 
         "Key": {"pk": pk, "sk": f"DAY#{day}#MODEL#{answer.model}"},
         "UpdateExpression": (
             "SET #day = :day, model = :model, kind = :kind, expires_at = :expires "
-            "ADD input_tokens :in, output_tokens :out, cost_usd :cost, requests :one"
+            "ADD input_tokens :in, output_tokens :out, cache_read_tokens :read, "
+            "cache_write_tokens :write, cost_usd :cost, requests :one"
         ),
         "ExpressionAttributeNames": {"#day": "day"},
         "ExpressionAttributeValues": {
@@ -160,6 +162,8 @@ def _daily_usage_update(table_name: str, pk: str, answer: Message) -> dict[str, 
             ":expires": expires_at,
             ":in": answer.usage.input_tokens,
             ":out": answer.usage.output_tokens,
+            ":read": answer.usage.cache_read_tokens,
+            ":write": answer.usage.cache_write_tokens,
             ":cost": Decimal(str(answer.cost_usd)),
             ":one": 1,
         },
@@ -202,8 +206,20 @@ def _message_item(message: Message) -> dict[str, Any]:
             "input_tokens": message.usage.input_tokens,
             "output_tokens": message.usage.output_tokens,
             "estimated": message.usage.estimated,
+            "cache_read_tokens": message.usage.cache_read_tokens,
+            "cache_write_tokens": message.usage.cache_write_tokens,
         }
     return item
+
+
+def _usage(item: dict[str, Any]) -> Usage:
+    return Usage(
+        input_tokens=int(item["input_tokens"]),
+        output_tokens=int(item["output_tokens"]),
+        estimated=bool(item["estimated"]),
+        cache_read_tokens=int(item.get("cache_read_tokens", 0)),
+        cache_write_tokens=int(item.get("cache_write_tokens", 0)),
+    )
 
 
 def _conversation(owner: str, item: dict[str, Any]) -> Conversation:
@@ -226,9 +242,7 @@ def _message(conversation_id: str, item: dict[str, Any]) -> Message:
         content=item["content"],
         created_at=item["created_at"],
         model=item.get("model"),
-        usage=Usage(int(usage["input_tokens"]), int(usage["output_tokens"]), bool(usage["estimated"]))
-        if usage
-        else None,
+        usage=_usage(usage) if usage else None,
         cost_usd=float(item.get("cost_usd", 0)),
         latency_ms=int(item.get("latency_ms", 0)),
         citations=tuple(

@@ -22,6 +22,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from lambdas.core import limits
+from lambdas.core.admin import LimitOverrides
 from lambdas.core.errors import RateLimited
 from lambdas.core.limits import DayState, LimitPolicy
 from lambdas.core.models import LimitStatus
@@ -32,13 +33,20 @@ ITEM_RETENTION = timedelta(days=1)
 
 class DynamoDBRateLimiter:
     def __init__(
-        self, table_factory: Callable[[], Any], policy: LimitPolicy, now: Callable[[], float] = time.time
+        self,
+        table_factory: Callable[[], Any],
+        policy: LimitPolicy,
+        now: Callable[[], float] = time.time,
+        *,
+        overrides: LimitOverrides | None = None,
     ) -> None:
-        """`table_factory` returns the boto3 Table resource of the usage table, on first use."""
+        """`table_factory` returns the boto3 Table resource of the usage table, on first use.
+        `policy` is the default; an administrator's override for a user replaces parts of it."""
         self._table_factory = table_factory
         self._table: Any = None
-        self._policy = policy
+        self._default = policy
         self._now = now
+        self._overrides = overrides
 
     @property
     def table(self) -> Any:
@@ -46,9 +54,13 @@ class DynamoDBRateLimiter:
             self._table = self._table_factory()
         return self._table
 
+    def _policy_for(self, owner: str) -> LimitPolicy:
+        return self._overrides.get(owner).apply(self._default) if self._overrides else self._default
+
     def admit(self, owner: str) -> None:
         now = self._now()
-        bounds = limits.admission_bounds(self._policy, now)
+        policy = self._policy_for(owner)
+        bounds = limits.admission_bounds(policy, now)
         admission = _Expression()
         if bounds.tokens_full_at_before is not None:
             before = admission.value(bounds.tokens_full_at_before)
@@ -67,29 +79,30 @@ class DynamoDBRateLimiter:
                     now,
                     admission,
                     "requests_full_at",
-                    seconds=self._policy.request_seconds,
+                    seconds=policy.request_seconds,
                     full_at_max=bounds.requests_full_at_max,
                 )
         except _ConditionFailed as failed:
             # The stored values only grow during a day, so the state that failed the condition
             # is one `refusal` refuses; the fallback covers an item deleted in between.
-            raise limits.refusal(self._policy, failed.state, now) or _too_many_at_once() from None
+            raise limits.refusal(policy, failed.state, now) or _too_many_at_once() from None
 
     def charge(self, owner: str, tokens: int) -> None:
         now = self._now()
         charge = _Expression()
         charge.adds.append(f"tokens_used {charge.value(tokens)}")
-        if not self._policy.tokens_per_minute:
+        policy = self._policy_for(owner)
+        if not policy.tokens_per_minute:
             self._update(owner, now, charge)
             return
         # The tokens were spent: this write has no upper bound, one of its two forms always applies.
-        seconds = self._policy.token_seconds(tokens)
+        seconds = policy.token_seconds(tokens)
         self._push(owner, now, charge, "tokens_full_at", seconds=seconds, full_at_max=None)
 
     def status(self, owner: str) -> LimitStatus:
         now = self._now()
         item = self.table.get_item(Key=_key(owner, now), ConsistentRead=True).get("Item") or {}
-        return limits.status(self._policy, int(item.get("tokens_used", 0)), now)
+        return limits.status(self._policy_for(owner), int(item.get("tokens_used", 0)), now)
 
     def _push(
         self,

@@ -1,7 +1,8 @@
 """Daily usage aggregates in the usage table (partition key `pk`, sort key `sk`).
 
   usage  pk=USER#<owner>  sk=DAY#<YYYY-MM-DD>#MODEL#<model id>
-         input_tokens, output_tokens, cost_usd, requests (added with ADD), day, model, kind, expires_at (TTL)
+         input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, requests
+         (added with ADD), day, model, kind, expires_at (TTL)
 
 Chat turns write theirs inside the conversation store's transaction
 (`lambdas.adapters.dynamodb`); embedding calls during ingestion write theirs here.
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from lambdas.adapters.dynamodb import USAGE_RETENTION
 from lambdas.core.ports import DailyUsage
@@ -45,6 +46,21 @@ class DynamoDBUsageStore:
         while True:
             response = self.table.query(**kwargs)
             records.extend(_daily_usage(item) for item in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return records
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def every_user_daily_usage(self, first_day: str, last_day: str) -> list[tuple[str, DailyUsage]]:
+        """A Scan: administrators ask rarely, and a per-day index would cost a write on every turn."""
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("sk").begins_with("DAY#") & Attr("day").between(first_day, last_day),
+        }
+        records: list[tuple[str, DailyUsage]] = []
+        while True:
+            response = self.table.scan(**kwargs)
+            records.extend(
+                (str(item["pk"]).removeprefix("USER#"), _daily_usage(item)) for item in response["Items"]
+            )
             if "LastEvaluatedKey" not in response:
                 return records
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -84,6 +100,8 @@ def _daily_usage(item: dict[str, Any]) -> DailyUsage:
         kind=str(item.get("kind", "chat")),
         input_tokens=int(item.get("input_tokens", 0)),
         output_tokens=int(item.get("output_tokens", 0)),
+        cache_read_tokens=int(item.get("cache_read_tokens", 0)),
+        cache_write_tokens=int(item.get("cache_write_tokens", 0)),
         cost_usd=float(item.get("cost_usd", 0)),
         requests=int(item.get("requests", 0)),
     )

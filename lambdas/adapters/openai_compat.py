@@ -167,9 +167,16 @@ def _stream_events(payloads: Iterator[str]) -> Iterator[StreamEvent]:
 
 
 def _usage(usage: dict[str, Any] | None) -> Usage | None:
+    """`prompt_tokens` includes the `cached_tokens` a server reports (OpenAI, vLLM); they are
+    split out so the input count means the same as Bedrock's."""
     if not usage or usage.get("prompt_tokens") is None or usage.get("completion_tokens") is None:
         return None
-    return Usage(input_tokens=usage["prompt_tokens"], output_tokens=usage["completion_tokens"])
+    cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+    return Usage(
+        input_tokens=usage["prompt_tokens"] - cached,
+        output_tokens=usage["completion_tokens"],
+        cache_read_tokens=cached,
+    )
 
 
 def _stop_reason(finish_reason: str | None) -> str:

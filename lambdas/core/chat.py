@@ -269,7 +269,7 @@ class ChatService:
             title_if_new=_title(turn.command.message),
         )
         if self._rate_limiter and not turn.verdict.blocked:
-            self._rate_limiter.charge(turn.command.owner, usage.input_tokens + usage.output_tokens)
+            self._rate_limiter.charge(turn.command.owner, usage.total_tokens)
         return ChatResult(
             conversation_id=turn.conversation_id,
             message_id=answer.id,

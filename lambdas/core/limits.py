@@ -47,7 +47,33 @@ class LimitPolicy:
         return tokens * BUCKET_SECONDS / self.tokens_per_minute
 
 
+MAX_LIMIT_VALUE = 1_000_000_000
+"""The largest limit an administrator may set: refuses a typo of a few more digits."""
+
 NO_LIMITS = LimitPolicy(requests_per_minute=0, tokens_per_minute=0, daily_tokens=0)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitOverride:
+    """One user's limits set by an administrator; None keeps the deployment's default, 0 lifts the limit."""
+
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    daily_tokens: int | None = None
+
+    def apply(self, default: LimitPolicy) -> LimitPolicy:
+        return LimitPolicy(
+            requests_per_minute=_either(self.requests_per_minute, default.requests_per_minute),
+            tokens_per_minute=_either(self.tokens_per_minute, default.tokens_per_minute),
+            daily_tokens=_either(self.daily_tokens, default.daily_tokens),
+        )
+
+
+NO_OVERRIDE = LimitOverride()
+
+
+def _either(override: int | None, default: int) -> int:
+    return default if override is None else override
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,19 @@ Role = Literal["user", "assistant"]
 @dataclass(frozen=True, slots=True)
 class Usage:
     input_tokens: int
+    """Input tokens read neither from nor into the prompt cache (Bedrock's `inputTokens`)."""
     output_tokens: int
     estimated: bool = False
     """True when the provider reported no usage and the counts come from our estimator."""
+    cache_read_tokens: int = 0
+    """Input tokens read from the prompt cache, at the model's cache-read rate."""
+    cache_write_tokens: int = 0
+    """Input tokens written to the prompt cache, at the model's cache-write rate."""
+
+    @property
+    def total_tokens(self) -> int:
+        """Every token the model processed: what the daily budget counts."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens + self.output_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +38,11 @@ class ModelInfo:
     input_per_1k_usd: float
     output_per_1k_usd: float
     max_output_tokens: int = 4096
+    cache_read_per_1k_usd: float | None = None
+    """None: the input rate (a server that caches without a price of its own)."""
+    cache_write_per_1k_usd: float | None = None
+    cache_min_tokens: int = 0
+    """Fewest prompt tokens before a cache checkpoint; 0: the model takes no checkpoints."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,6 +212,8 @@ class DailyUsage:
     output_tokens: int
     cost_usd: float
     requests: int
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class UsageStore(Protocol):
@@ -226,6 +228,10 @@ class UsageStore(Protocol):
     ) -> None:
         """Add one embedding call (or, with `kind="rerank"`, one rerank call: input only, like an
         embedding) to the owner's aggregate for that day and model."""
+        ...
+
+    def every_user_daily_usage(self, first_day: str, last_day: str) -> list[tuple[str, DailyUsage]]:
+        """(owner, aggregate) for every owner's aggregates from `first_day` to `last_day` inclusive."""
         ...
 
 

@@ -33,14 +33,19 @@ class DayRange:
 @dataclass(frozen=True, slots=True)
 class UsageTotals:
     input_tokens: int = 0
+    """Input tokens neither read from nor written to the prompt cache."""
     output_tokens: int = 0
     cost_usd: float = 0.0
     requests: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def plus(self, usage: DailyUsage) -> UsageTotals:
         return UsageTotals(
             input_tokens=self.input_tokens + usage.input_tokens,
             output_tokens=self.output_tokens + usage.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + usage.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + usage.cache_write_tokens,
             # Rounded like each stored cost, so sums do not show float noise.
             cost_usd=round(self.cost_usd + usage.cost_usd, 8),
             requests=self.requests + usage.requests,

@@ -13,10 +13,11 @@ from lambdas.core.errors import Conflict, DomainError, InvalidRequest, ModelUnav
 from lambdas.handlers.body_limits import json_body_problem
 from lambdas.handlers.identity import Unauthenticated
 from lambdas.handlers.observability import logger
-from lambdas.handlers.routes import chat, conversations, documents, limits, meta, usage
+from lambdas.handlers.routes import admin, chat, conversations, documents, limits, meta, usage
 from lambdas.handlers.schemas import ErrorBody, ErrorDetail
 
 app = APIGatewayRestResolver(enable_validation=True)
+app.include_router(admin.router)
 app.include_router(chat.router)
 app.include_router(conversations.router)
 app.include_router(documents.router)

@@ -46,8 +46,10 @@ class RenameRequest(_Strict):
 
 
 class UsageOut(DomainView):
-    input_tokens: int
+    input_tokens: int = Field(description="Input tokens neither read from nor written to the prompt cache.")
     output_tokens: int
+    cache_read_tokens: int = Field(default=0, description="Input tokens read from the prompt cache.")
+    cache_write_tokens: int = Field(default=0, description="Input tokens written to the prompt cache.")
     estimated: bool = Field(default=False, description="True when the provider reported no usage.")
 
 

@@ -96,7 +96,7 @@ def _on_message(owner: str, connection_id: str, body: str) -> None:
         try:
             for event in events:
                 if isinstance(event, ChatResult):
-                    record_turn(event)
+                    record_turn(event, owner)
                     done = ChatResponse.of(event).model_dump(mode="json")
                     publisher.post(connection_id, {"type": "done", "request_id": request_id, **done})
                 else:

@@ -9,8 +9,10 @@ from lambdas.handlers.schemas import DomainView
 
 
 class UsageTotalsOut(DomainView):
-    input_tokens: int
+    input_tokens: int = Field(description="Input tokens neither read from nor written to the prompt cache.")
     output_tokens: int
+    cache_read_tokens: int = Field(default=0, description="Input tokens read from the prompt cache.")
+    cache_write_tokens: int = Field(default=0, description="Input tokens written to the prompt cache.")
     cost_usd: float
     requests: int = Field(description="Model calls: chat turns, or embedding batches.")
 

@@ -17,6 +17,9 @@ from stacks.config import DeploymentConfig, OidcProvider, SamlProvider
 from stacks.constructs.functions import FunctionFactory
 from stacks.constructs.nag import acknowledge
 
+ADMINS_GROUP = "admins"
+"""Must match `lambdas.handlers.routes.admin.ADMINS_GROUP`."""
+
 # Cognito waits at most 5 seconds for a trigger before failing the sign-up.
 TRIGGER_TIMEOUT_SECONDS = 5
 
@@ -74,6 +77,15 @@ class Auth(Construct):
                     memory_size=256,
                 ),
             )
+        # Members get `cognito:groups: admins` in their ID token: the API's /v1/admin routes and
+        # the page's admin view open to them only (docs/deploy.md: adding an administrator).
+        self.admins_group = cognito.CfnUserPoolGroup(
+            self,
+            "AdminsGroup",
+            user_pool_id=self.user_pool.user_pool_id,
+            group_name=ADMINS_GROUP,
+            description="Administrators: see usage and cost per user, set users' budgets and rate limits",
+        )
         self.identity_providers = [cognito.UserPoolClientIdentityProvider.COGNITO]
         self.identity_providers += [self._oidc(provider) for provider in config.oidc_providers]
         self.identity_providers += [self._saml(provider) for provider in config.saml_providers]

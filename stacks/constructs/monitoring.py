@@ -1,10 +1,16 @@
-"""Operations view: one dashboard, alarms on errors, throttles and stuck work, an optional budget.
+"""Operations view: one dashboard, alarms on errors, throttles and stuck work, an optional budget,
+and an alarm on one user's model cost per hour.
 
 Alarms and budget notifications go to one SNS topic encrypted with the messaging key; an email
 subscription is added when the deployment names an address. Token and cost figures come from the
 EMF metrics the chat functions emit per turn (namespace = the app name, metrics `InputTokens`,
 `OutputTokens`, `CostUSD`, dimensions `service` and `model`); CloudWatch SEARCH adds them up over
 whatever models are in use, so the dashboard needs no change when a model is added.
+
+Cost per user is not a metric dimension (one series per user is unbounded cardinality, billed per
+series): a Contributor Insights rule sums the `turn_cost_usd` field of the same EMF log lines by
+their `turn_owner` field, and the alarm watches its top contributor over an hour; the rule's
+report in the console names the users behind it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -39,6 +46,9 @@ MODEL_THROTTLES = 10
 INGESTION_FAILURES_PER_HOUR = 5
 BUDGET_ACTUAL_PERCENT = 80
 BUDGET_FORECAST_PERCENT = 100
+TURN_OWNER_FIELD = "turn_owner"
+TURN_COST_FIELD = "turn_cost_usd"
+"""Fields of each chat turn's EMF log line (`lambdas.handlers.observability`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,8 @@ class MonitoredResources:
     state_machines: Mapping[str, sfn.IStateMachine]
     dead_letter_queues: Mapping[str, sqs.IQueue]
     model_ids: Sequence[str]
+    turn_log_groups: Sequence[logs.ILogGroup] = ()
+    """Where the chat functions write each turn's EMF line: read by the per-user cost rule."""
 
 
 class Monitoring(Construct):
@@ -71,6 +83,50 @@ class Monitoring(Construct):
             alarm.add_alarm_action(alarm_action)
         self.dashboard = self._dashboard(config)
         self.budget = self._budget(config) if config.monthly_budget_usd is not None else None
+        self.cost_per_user_rule: cloudwatch.CfnInsightRule | None = None
+        if config.user_hourly_cost_alarm_usd is not None and resources.turn_log_groups:
+            self.cost_per_user_rule = self._cost_per_user_rule(config)
+            top_user = self._top_user_alarm(config.user_hourly_cost_alarm_usd)
+            top_user.add_alarm_action(alarm_action)
+            self.alarms.append(top_user)
+
+    def _cost_per_user_rule(self, config: DeploymentConfig) -> cloudwatch.CfnInsightRule:
+        body = {
+            "Schema": {"Name": "CloudWatchLogRule", "Version": 1},
+            "LogGroupNames": [group.log_group_name for group in self._resources.turn_log_groups],
+            "LogFormat": "JSON",
+            "Contribution": {
+                "Keys": [f"$.{TURN_OWNER_FIELD}"],
+                "ValueOf": f"$.{TURN_COST_FIELD}",
+                "Filters": [{"Match": f"$.{TURN_COST_FIELD}", "GreaterThan": 0}],
+            },
+            "AggregateOn": "Sum",
+        }
+        return cloudwatch.CfnInsightRule(
+            self,
+            "CostPerUserRule",
+            rule_name=f"{config.deployment_name}-cost-per-user",
+            rule_state="ENABLED",
+            rule_body=Stack.of(self).to_json_string(body),
+        )
+
+    def _top_user_alarm(self, threshold_usd: float) -> cloudwatch.Alarm:
+        assert self.cost_per_user_rule is not None
+        rule_name = self.cost_per_user_rule.rule_name
+        top_user = cloudwatch.MathExpression(
+            expression=f"INSIGHT_RULE_METRIC('{rule_name}', 'MaxContributorValue')",
+            using_metrics={},
+            label="Model cost of the top user in an hour (USD)",
+            period=Duration.hours(1),
+        )
+        return _alarm(
+            self,
+            "TopUserHourlyCostAlarm",
+            top_user,
+            threshold_usd,
+            f"One user's model cost reached {threshold_usd} USD within an hour: Contributor Insights "
+            f"rule {rule_name} names the users; an administrator can lower their budget (/v1/admin).",
+        )
 
     def _topic(self, config: DeploymentConfig, key: kms.IKey) -> sns.Topic:
         topic = sns.Topic(

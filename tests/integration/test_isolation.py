@@ -90,7 +90,7 @@ def test_b_s_usage_and_daily_budget_count_none_of_a_s_turns(owned_by_a: OwnedByA
     usage_of_a, usage_of_b = view_of(A)["usage"], view_of(B)["usage"]
     limits_of_a, limits_of_b = view_of(A)["limits"], view_of(B)["limits"]
     assert usage_of_a["totals"]["requests"] == 2  # A's turn and the one embedded batch of A's document
-    assert usage_of_b["totals"] == {"input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0, "requests": 0}
+    assert set(usage_of_b["totals"].values()) == {0}
     assert limits_of_a["daily_tokens_used"] > 0
     assert limits_of_b["daily_tokens_used"] == 0
 

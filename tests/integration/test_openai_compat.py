@@ -94,6 +94,15 @@ def test_complete_returns_text_usage_and_stop_reason() -> None:
     assert response.stop_reason == "max_tokens"
 
 
+def test_complete_counts_the_cached_prompt_tokens_a_server_reports_apart() -> None:
+    answer = completion("Hi.")
+    answer["usage"]["prompt_tokens_details"] = {"cached_tokens": 24}
+    with fake_openai_server(json_answer(answer)) as server:
+        response = OpenAICompatibleModel(server.base_url).complete(REQUEST)
+
+    assert response.usage == Usage(input_tokens=7, output_tokens=6, cache_read_tokens=24)
+
+
 def test_complete_without_usage_leaves_usage_unknown() -> None:
     with fake_openai_server(json_answer(completion("Hi.", usage=False))) as server:
         response = OpenAICompatibleModel(server.base_url).complete(REQUEST)

@@ -97,7 +97,14 @@ def test_another_user_sees_none_of_it(api):
     status, report = get_usage(owner="user-b")
 
     assert status == 200
-    assert report["totals"] == {"input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0, "requests": 0}
+    assert report["totals"] == {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cache_read_tokens": 0,
+        "cache_write_tokens": 0,
+        "cost_usd": 0.0,
+        "requests": 0,
+    }
     assert report["days"] == []
     assert report["models"] == []
 
@@ -146,3 +153,34 @@ def test_bad_range_is_a_422_naming_the_field(api, query, field):
     status, body = get_usage(**query)
     assert status == 422
     assert body["error"]["field"] == field
+
+
+def test_cached_tokens_are_stored_with_the_turn_and_shown_in_usage_at_their_own_rates(aws):
+    cached = Usage(input_tokens=250, output_tokens=400, cache_read_tokens=3_000, cache_write_tokens=1_200)
+    settings = Settings(llm_provider="bedrock", bedrock_model_id=MODEL)
+    use_services(build_services(settings, model=ScriptedModel(answer="Cached.", usage=cached)))
+    try:
+        _, turn = call(rest_event("POST", "/v1/chat", body={"message": "hello"}, owner="user-a"))
+        status, report = get_usage()
+        _, conversation = call(
+            rest_event("GET", f"/v1/conversations/{turn['conversation_id']}", owner="user-a")
+        )
+    finally:
+        use_services(None)
+
+    # Claude 3.5 Haiku: 250 x $0.0008 + 3,000 x $0.00008 + 1,200 x $0.001 + 400 x $0.004, per 1K.
+    expected = 0.0002 + 0.00024 + 0.0012 + 0.0016
+    assert turn["usage"] | {"cost_usd": turn["cost_usd"]} == {
+        "input_tokens": 250,
+        "output_tokens": 400,
+        "cache_read_tokens": 3_000,
+        "cache_write_tokens": 1_200,
+        "estimated": False,
+        "cost_usd": pytest.approx(expected),
+    }
+    assert status == 200
+    totals = report["totals"]
+    assert (totals["cache_read_tokens"], totals["cache_write_tokens"]) == (3_000, 1_200)
+    assert totals["cost_usd"] == pytest.approx(expected)
+    stored = conversation["messages"][-1]
+    assert (stored["usage"]["cache_read_tokens"], stored["cost_usd"]) == (3_000, pytest.approx(expected))

@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         requests_per_day=args.requests_per_day,
         input_tokens=args.input_tokens,
         output_tokens=args.output_tokens,
+        cache_hit_rate=args.cache_hit_rate,
+        cacheable_share=args.cacheable_share,
         model=args.model,
         retrieval=args.retrieval,
         documents_per_month=args.documents_per_month,
@@ -94,9 +96,19 @@ def _number(kind: type[int] | type[float], *, allow_zero: bool) -> Callable[[str
     return parse
 
 
+def _share(text: str) -> float:
+    """An argparse type: a fraction from 0 to 1."""
+    value = COUNT_FLOAT(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be at most 1, got {text}")
+    return value
+
+
 POSITIVE_INT = _number(int, allow_zero=False)
 POSITIVE = _number(float, allow_zero=False)
 COUNT = _number(int, allow_zero=True)
+COUNT_FLOAT = _number(float, allow_zero=True)
+SHARE = _share
 
 
 def _parser(aws: AwsPrices) -> argparse.ArgumentParser:
@@ -115,6 +127,18 @@ def _parser(aws: AwsPrices) -> argparse.ArgumentParser:
     )
     traffic.add_argument("--output-tokens", type=POSITIVE_INT, default=defaults.output_tokens)
     traffic.add_argument("--model", default=defaults.model, help="a model id from lambdas/core/prices.json")
+    traffic.add_argument(
+        "--cache-hit-rate",
+        type=SHARE,
+        default=defaults.cache_hit_rate,
+        help="share of requests whose stable prompt prefix is read from the prompt cache (0..1)",
+    )
+    traffic.add_argument(
+        "--cacheable-share",
+        type=SHARE,
+        default=defaults.cacheable_share,
+        help="share of input tokens in the stable prefix: system prompt and earlier turns (0..1)",
+    )
     traffic.add_argument("--monthly-active-users", type=COUNT, default=defaults.monthly_active_users)
     traffic.add_argument(
         "--streaming",

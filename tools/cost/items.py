@@ -16,6 +16,8 @@ class LineItem:
     assumptions: tuple[str, ...]
     idle_usd: float = 0.0
     """The part billed whether or not anyone uses the service."""
+    unverified: tuple[str, ...] = ()
+    """Prices behind this line that no reachable page confirmed."""
 
 
 def tokens_cost(tokens: float, price_per_1k: float) -> float:

@@ -13,8 +13,12 @@ AWS_PRICES = Path(__file__).parent.parent / "aws_prices.json"
 @dataclass(frozen=True, slots=True)
 class ServicePrices:
     source: str
-    """The public pricing page the prices were read from."""
-    read_on: str
+    """The service's public pricing page."""
+    verified_on: str
+    verified_against: tuple[str, ...]
+    """The pages the figures were checked against on `verified_on`."""
+    unverified: tuple[str, ...]
+    """Price names no reachable page confirmed: every estimate line using them is marked."""
     prices: dict[str, float]
 
     def __getitem__(self, name: str) -> float:
@@ -39,7 +43,9 @@ def load_aws_prices(path: Path = AWS_PRICES) -> AwsPrices:
     services = {
         name: ServicePrices(
             source=entry["source"],
-            read_on=entry["read_on"],
+            verified_on=entry["verified_on"],
+            verified_against=tuple(entry["verified_against"]),
+            unverified=tuple(entry["unverified"]),
             prices={key: float(value) for key, value in entry["prices"].items()},
         )
         for name, entry in raw["services"].items()

@@ -7,9 +7,12 @@ from dataclasses import asdict
 from typing import Any
 
 from tools.cost.estimate import Estimate
+from tools.cost.items import LineItem
 from tools.cost.self_hosted import SelfHostedComparison
 
 LABEL_WIDTH = 44
+UNVERIFIED_MARK = "[UNVERIFIED PRICE]"
+"""Beside a line using a price no reachable page confirmed (tools/aws_prices.json, prices.json)."""
 AMOUNT_WIDTH = 14
 
 
@@ -25,6 +28,7 @@ def render_json(result: Estimate) -> str:
                 "monthly_usd": _cents(line.monthly_usd),
                 "idle_usd": _cents(line.idle_usd),
                 "assumptions": list(line.assumptions),
+                "unverified_prices": list(line.unverified),
             }
             for line in result.lines
         ],
@@ -65,7 +69,7 @@ def render_table(result: Estimate) -> str:
         f"{'Service':<{LABEL_WIDTH}}{'USD/month':>{AMOUNT_WIDTH}}",
     ]
     for line in result.lines:
-        rows.append(_amount(line.service, line.monthly_usd))
+        rows.append(_amount(line.service, line.monthly_usd) + _mark(line))
         rows += [_note(assumption) for assumption in line.assumptions]
     rows += [
         "",
@@ -86,6 +90,10 @@ def render_table(result: Estimate) -> str:
 
 def _amount(label: str, usd: float) -> str:
     return f"{label:<{LABEL_WIDTH}}{usd:>{AMOUNT_WIDTH},.2f}"
+
+
+def _mark(line: LineItem) -> str:
+    return f"  {UNVERIFIED_MARK} ({', '.join(line.unverified)})" if line.unverified else ""
 
 
 def _note(text: str) -> str:

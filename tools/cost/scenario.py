@@ -35,6 +35,10 @@ class Scenario:
     input_tokens: int = 500
     """Average input tokens per request: system prompt, history, passages and question."""
     output_tokens: int = 300
+    cache_hit_rate: float = 0.0
+    """Share of requests whose cacheable prefix is read from the prompt cache; the others write it."""
+    cacheable_share: float = 0.6
+    """Share of the input tokens in the stable prefix (system prompt and earlier turns)."""
     model: str = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
     retrieval: bool = True
     documents_per_month: int = 1_000

@@ -43,7 +43,7 @@ def post_chat(
 
     def answer() -> ChatResponse:
         result = get_services().chat.answer(command)
-        record_turn(result)
+        record_turn(result, owner)
         return ChatResponse.of(result)
 
     if idempotency_key is None:

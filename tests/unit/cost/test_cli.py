@@ -38,7 +38,13 @@ def test_json_lists_the_scenario_the_lines_and_their_total(capsys):
         "sources",
     }
     assert document["scenario"]["requests_per_day"] == 2000
-    assert set(document["lines"][0]) == {"service", "monthly_usd", "idle_usd", "assumptions"}
+    assert set(document["lines"][0]) == {
+        "service",
+        "monthly_usd",
+        "idle_usd",
+        "assumptions",
+        "unverified_prices",
+    }
     assert document["total_usd"] == pytest.approx(
         sum(line["monthly_usd"] for line in document["lines"]), abs=0.1
     )

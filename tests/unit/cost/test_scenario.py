@@ -32,7 +32,12 @@ EXPECTED = {
     + DOCUMENTS * 6 / 1000 * 0.005
     + DOCUMENTS * 8 / 1000 * 0.0004,
     "Step Functions": DOCUMENTS * (7 + 2 + 6) / 1000 * 0.025,
-    "CloudWatch": (REQUESTS * 2048 + DOCUMENTS * 8192) / GIB * (0.50 + 0.03) + 5 * 0.30 + 3.00 + 22 * 0.10,
+    "CloudWatch": (REQUESTS * 2048 + DOCUMENTS * 8192) / GIB * (0.50 + 0.03)
+    + 7 * 0.30
+    + 3.00
+    + 23 * 0.10
+    + 0.50
+    + REQUESTS / 1e6 * 0.02,
     "WAF": 5.00 + 4 * 1.00 + REST_CALLS / 1e6 * 0.60,
     "CloudFront": 1_000 * 20 * 200 * 1024 / GIB * 0.085 + 1_000 * 20 * 17 / 10_000 * 0.01,
     "Cognito": 1_000 * 0.02,

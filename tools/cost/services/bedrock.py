@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from lambdas.core.models import ModelInfo
 from lambdas.core.pricing import PriceTable
 from tools.cost.items import LineItem, tokens_cost, usd
 from tools.cost.prices import ServicePrices
@@ -20,6 +21,13 @@ from tools.cost.scenario import (
 )
 
 MODEL_LINE_PREFIX = "Bedrock model"
+_PRICE_NAMES = {
+    "input": "input_per_1k",
+    "output": "output_per_1k",
+    "cache read": "cache_read_per_1k",
+    "cache write": "cache_write_per_1k",
+}
+"""The price-table name of each kind of token, as `unverified` lists name them."""
 TEXT_UNIT_CHARS = 1000
 
 
@@ -30,10 +38,8 @@ def model_lines(scenario: Scenario, volumes: Volumes, models: PriceTable) -> lis
         f"{volumes.days:.2f} days)"
     )
     lines = []
-    for kind, per_request, price in (
-        ("input", scenario.input_tokens, model.input_per_1k_usd),
-        ("output", scenario.output_tokens, model.output_per_1k_usd),
-    ):
+    unverified = models.unverified.get(model.id, ())
+    for kind, per_request, price, note in _token_kinds(scenario, model):
         tokens = volumes.requests * per_request
         lines.append(
             LineItem(
@@ -42,11 +48,41 @@ def model_lines(scenario: Scenario, volumes: Volumes, models: PriceTable) -> lis
                 (
                     f"{model.display_name} ({model.id})",
                     requests,
-                    f"{per_request:,} {kind} tokens each = {tokens:,.0f} tokens at {usd(price)} per 1K",
+                    f"{per_request:,.0f} {kind} tokens each = {tokens:,.0f} tokens at {usd(price)} per 1K",
+                    *note,
                 ),
+                unverified=tuple(name for name in unverified if name == _PRICE_NAMES[kind]),
             )
         )
     return lines
+
+
+def _token_kinds(scenario: Scenario, model: ModelInfo) -> list[tuple[str, float, float, tuple[str, ...]]]:
+    """(kind, tokens per request, price per 1K, notes): input split into uncached, cache-read and
+    cache-write parts when the scenario assumes cache hits and the model takes checkpoints."""
+    output = ("output", float(scenario.output_tokens), model.output_per_1k_usd, ())
+    prefix = scenario.input_tokens * scenario.cacheable_share
+    uncached = ("input", float(scenario.input_tokens), model.input_per_1k_usd)
+    if scenario.cache_hit_rate == 0:
+        return [(*uncached, ()), output]
+    if model.cache_read_per_1k_usd is None or model.cache_write_per_1k_usd is None:
+        return [(*uncached, ("no prompt caching: the model takes no cache checkpoints",)), output]
+    if prefix < model.cache_min_tokens:
+        note = (
+            f"no prompt caching: a stable prefix of {prefix:,.0f} tokens is below the model's "
+            f"minimum of {model.cache_min_tokens:,} per checkpoint",
+        )
+        return [(*uncached, note), output]
+    assumption = (
+        f"prompt cache: {scenario.cacheable_share:.0%} of the input is a stable prefix, "
+        f"{scenario.cache_hit_rate:.0%} of requests read it from the cache, the others write it"
+    )
+    return [
+        ("input", scenario.input_tokens - prefix, model.input_per_1k_usd, ("the part never cached",)),
+        ("cache read", prefix * scenario.cache_hit_rate, model.cache_read_per_1k_usd, (assumption,)),
+        ("cache write", prefix * (1 - scenario.cache_hit_rate), model.cache_write_per_1k_usd, (assumption,)),
+        output,
+    ]
 
 
 def embeddings(scenario: Scenario, volumes: Volumes, models: PriceTable) -> LineItem:

@@ -11,12 +11,14 @@ LOG_BYTES_PER_REQUEST = 2048
 """Structured request logs plus the per-turn EMF metrics line."""
 LOG_BYTES_PER_DOCUMENT = 8192
 """Ingestion function logs and the state machines' execution logs."""
-METRICS_PER_MODEL = 5
-"""InputTokens, OutputTokens, CostUSD, ModelLatency, Citations, by model."""
+METRICS_PER_MODEL = 7
+"""InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens, CostUSD, ModelLatency, Citations, by model."""
 DASHBOARDS = 1
-ALARM_METRICS = 22
-"""12 alarms (API errors, throttles, one per function, workflow and dead-letter queue); alarms
-over a metric-math sum are billed per metric summed, 22 metrics in all."""
+ALARM_METRICS = 23
+"""13 alarms (API errors, throttles, one per function, workflow and dead-letter queue, the top user's
+hourly cost); alarms over a metric-math sum are billed per metric summed, 23 metrics in all."""
+CONTRIBUTOR_INSIGHTS_RULES = 1
+"""Model cost per user, over every chat turn's log line."""
 WEB_ACL_RULES = 4
 """Three AWS managed rule groups and the per-IP rate limit on the REST API."""
 PAGE_REQUESTS = 17
@@ -35,9 +37,11 @@ def cloudwatch(volumes: Volumes, prices: ServicePrices) -> LineItem:
     metrics = METRICS_PER_MODEL * prices["custom_metric_month"]
     dashboards = DASHBOARDS * prices["dashboard_month"]
     alarms = ALARM_METRICS * prices["alarm_metric_month"]
+    rule = CONTRIBUTOR_INSIGHTS_RULES * prices["contributor_insights_rule_month"]
+    rule_events = per_million(volumes.requests, prices["contributor_insights_events_per_million"])
     return LineItem(
         "CloudWatch",
-        logs + metrics + dashboards + alarms,
+        logs + metrics + dashboards + alarms + rule + rule_events,
         (
             f"logs: {LOG_BYTES_PER_REQUEST:,} bytes per request, {LOG_BYTES_PER_DOCUMENT:,} per document = "
             f"{logs_gb:,.2f} GB at {usd(prices['logs_ingestion_per_gb'])} ingested + "
@@ -46,8 +50,11 @@ def cloudwatch(volumes: Volumes, prices: ServicePrices) -> LineItem:
             f"each = ${metrics:,.2f}; a fallback model that answers adds as many",
             f"{DASHBOARDS} dashboard at {usd(prices['dashboard_month'])}; {ALARM_METRICS} alarm metrics at "
             f"{usd(prices['alarm_metric_month'])} = ${dashboards + alarms:,.2f}",
+            f"{CONTRIBUTOR_INSIGHTS_RULES} Contributor Insights rule (cost per user) at "
+            f"{usd(prices['contributor_insights_rule_month'])} + one matched log line per request at "
+            f"{usd(prices['contributor_insights_events_per_million'])} per million = ${rule + rule_events:,.2f}",
         ),
-        idle_usd=dashboards + alarms,
+        idle_usd=dashboards + alarms + rule,
     )
 
 

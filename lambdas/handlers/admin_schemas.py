@@ -1,0 +1,80 @@
+"""Request and response models of the /v1/admin routes (in the OpenAPI document with the others)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lambdas.core.admin import UsageByUser
+from lambdas.core.limits import MAX_LIMIT_VALUE, LimitOverride
+from lambdas.handlers.routes.limits import LimitsReport
+from lambdas.handlers.schemas import DomainView
+from lambdas.handlers.usage_schemas import ModelUsageOut, UsageTotalsOut
+
+_HELP = "Null: the deployment's default; 0: no limit."
+
+
+class LimitOverrideIn(BaseModel):
+    """The user's limits; every field left out or null keeps the deployment's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests_per_minute: int | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
+    tokens_per_minute: int | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
+    daily_tokens: int | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
+
+    def domain(self) -> LimitOverride:
+        return LimitOverride(self.requests_per_minute, self.tokens_per_minute, self.daily_tokens)
+
+
+class LimitOverrideOut(DomainView):
+    requests_per_minute: int | None = Field(description=_HELP)
+    tokens_per_minute: int | None = Field(description=_HELP)
+    daily_tokens: int | None = Field(description=_HELP)
+
+
+class UserLimitsOut(DomainView):
+    user: str
+    override: LimitOverrideOut = Field(description="What an administrator set for this user.")
+    effective: LimitsReport = Field(description="The limits that apply, and today's budget use.")
+
+
+class AuditEntryOut(DomainView):
+    at: str
+    actor: str = Field(description="The administrator who made the change.")
+    user: str
+    old: LimitOverrideOut
+    new: LimitOverrideOut
+
+
+class AuditLog(BaseModel):
+    entries: list[AuditEntryOut] = Field(description="The latest changes, newest first.")
+
+
+class UserUsageOut(UsageTotalsOut):
+    user: str
+    models: list[ModelUsageOut]
+
+
+class UsageByUserReport(BaseModel):
+    from_: str = Field(alias="from", serialization_alias="from", description="First day, YYYY-MM-DD.")
+    to: str = Field(description="Last day, YYYY-MM-DD (included).")
+    totals: UsageTotalsOut
+    users: list[UserUsageOut] = Field(description="Every user with usage in the range, most expensive first.")
+
+    @classmethod
+    def of(cls, report: UsageByUser) -> UsageByUserReport:
+        return cls.model_validate(
+            {
+                "from": report.range.first.isoformat(),
+                "to": report.range.last.isoformat(),
+                "totals": UsageTotalsOut.of(report.totals),
+                "users": [
+                    UserUsageOut(
+                        user=u.user,
+                        models=[ModelUsageOut.of_model(m) for m in u.models],
+                        **UsageTotalsOut.of(u.totals).model_dump(),
+                    )
+                    for u in report.users
+                ],
+            }
+        )
