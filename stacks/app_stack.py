@@ -182,7 +182,7 @@ class AppStack(Stack):
                 },
                 dead_letter_queues={"WorkflowStart": self.ingestion.dead_letter_queue},
                 model_ids=[*config.chat_model_ids, config.embedding_model_id, config.summary_model_id],
-                turn_log_groups=[self.api_function.log_group, self.stream_function.log_group],
+                turn_log_groups=[self.chat.api_function.log_group, self.chat.stream_function.log_group],
             ),
         )
 

@@ -14,12 +14,12 @@ class UsageTotalsOut(DomainView):
     cache_read_tokens: int = Field(default=0, description="Input tokens read from the prompt cache.")
     cache_write_tokens: int = Field(default=0, description="Input tokens written to the prompt cache.")
     cost_usd: float
-    requests: int = Field(description="Model calls: chat turns, or embedding batches.")
+    requests: int = Field(description="Model calls: chat turns, embedding batches, rerank queries.")
 
 
 class ModelUsageOut(UsageTotalsOut):
     model: str
-    kind: str = Field(description="chat or embedding")
+    kind: str = Field(description="chat, embedding, rerank or rewrite")
 
     @classmethod
     def of_model(cls, usage: ModelUsage) -> ModelUsageOut:
