@@ -1,4 +1,5 @@
-"""Preflight for a deployment: credentials, region, CDK bootstrap and Bedrock model access.
+"""Preflight for a deployment: credentials, region, CDK bootstrap, Powertools layer, hosted-UI
+domain and Bedrock model access (in every region an inference profile routes to).
 
     make doctor                                  # same as the next line
     python -m tools.doctor                       # settings from cdk.json
@@ -6,9 +7,8 @@
     python -m tools.doctor --invoke              # also call each model once (1 output token)
 
 Each failed check prints what to do about it; the exit status is 1 when any check failed.
-Model availability is read from the Bedrock control plane; whether this account has been
-granted access to a model only shows when the model is called, hence `--invoke` (a fraction
-of a cent per model).
+Model availability and access are read from the Bedrock control plane; `--invoke` also calls
+each model once (a fraction of a cent per model), which is the final proof of access.
 """
 
 from __future__ import annotations
@@ -16,22 +16,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from stacks.config import INFERENCE_PROFILE_REGIONS, DeploymentConfig
+from stacks.constructs.functions import powertools_layer_arn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP_VERSION_PARAMETER = "/cdk-bootstrap/hnb659fds/version"
 # The bootstrap version the synthesized stacks declare they need (`requiresBootstrapStackVersion`).
 MINIMUM_BOOTSTRAP_VERSION = 6
 PING = "ping"
-DESCRIPTION = "Preflight for a deployment: credentials, region, CDK bootstrap and Bedrock model access."
+DESCRIPTION = "Preflight for a deployment: credentials, region, bootstrap, layer, domain, Bedrock models."
+# Geography prefixes of Bedrock's system-defined cross-region inference profiles ("us.", "global."),
+# recognised whether or not the IAM table in stacks/config.py knows them.
+PROFILE_GEOGRAPHIES = frozenset({"us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"})
 
 
 class ClientFactory(Protocol):
@@ -46,7 +50,8 @@ class CheckResult:
     fix: str = ""
 
 
-def check_credentials(clients: ClientFactory, config: DeploymentConfig) -> CheckResult:
+def check_credentials(clients: ClientFactory, config: DeploymentConfig) -> tuple[CheckResult, str | None]:
+    """The result, and the signed-in account when the credentials work."""
     try:
         identity = clients("sts", config.region).get_caller_identity()
     except (BotoCoreError, ClientError) as error:
@@ -56,7 +61,7 @@ def check_credentials(clients: ClientFactory, config: DeploymentConfig) -> Check
             f"no usable AWS credentials ({error})",
             "Sign in first: `aws configure sso` (or `aws sso login --profile NAME`), then "
             "`export AWS_PROFILE=NAME`; or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.",
-        )
+        ), None
     account = str(identity["Account"])
     if config.account and config.account != account:
         return CheckResult(
@@ -64,19 +69,34 @@ def check_credentials(clients: ClientFactory, config: DeploymentConfig) -> Check
             False,
             f"signed in to account {account}, but the deployment targets {config.account}",
             f"Use credentials for account {config.account}, or deploy with `-c account={account}`.",
-        )
-    return CheckResult("credentials", True, f"account {account} as {identity['Arn']}")
+        ), None
+    return CheckResult("credentials", True, f"account {account} as {identity['Arn']}"), account
 
 
-def check_region(config: DeploymentConfig, bedrock_regions: Iterable[str]) -> CheckResult:
-    if config.region not in set(bedrock_regions):
+def check_region(clients: ClientFactory, config: DeploymentConfig) -> CheckResult:
+    """Does the region serve Amazon Bedrock? Asked of its control plane, the only reliable source:
+    botocore's bundled endpoint data lists no regions for Bedrock."""
+    try:
+        clients("bedrock", config.region).list_inference_profiles(maxResults=1)
+    except EndpointConnectionError:
         return CheckResult(
             "region",
             False,
-            f"{config.region} offers no Amazon Bedrock runtime",
+            f"{config.region} has no Amazon Bedrock endpoint",
             "Choose a Bedrock region, e.g. `-c region=us-east-1` (or set `region` in cdk.json).",
         )
-    return CheckResult("region", True, config.region)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        return CheckResult(
+            "region",
+            False,
+            f"cannot call Amazon Bedrock in {config.region} ({code})",
+            "Allow bedrock:ListInferenceProfiles and bedrock:Get* for these credentials "
+            "(or check that no SCP denies the region).",
+        )
+    except BotoCoreError as error:
+        return CheckResult("region", False, f"cannot reach Amazon Bedrock ({error})", "Check the network.")
+    return CheckResult("region", True, f"{config.region} serves Amazon Bedrock")
 
 
 def check_bootstrap(clients: ClientFactory, config: DeploymentConfig) -> CheckResult:
@@ -108,33 +128,176 @@ def check_bootstrap(clients: ClientFactory, config: DeploymentConfig) -> CheckRe
     return CheckResult("CDK bootstrap", True, f"version {version} in {config.region}")
 
 
-def check_model_offered(clients: ClientFactory, region: str, model_id: str) -> CheckResult:
-    """Is the model (or cross-region inference profile) offered and active in `region`?"""
-    name = f"model {model_id}"
-    bedrock = clients("bedrock", region)
+def powertools_parameter(config: DeploymentConfig) -> str:
+    """The public SSM parameter the stacks resolve the Powertools layer from."""
+    reference = powertools_layer_arn(config.lambda_architecture, config.powertools_version)
+    return reference.removeprefix("{{resolve:ssm:").removesuffix("}}")
+
+
+def check_powertools_layer(clients: ClientFactory, config: DeploymentConfig) -> CheckResult:
+    name = "Powertools layer"
+    parameter = powertools_parameter(config)
     try:
-        if _is_inference_profile(model_id):
-            profile = bedrock.get_inference_profile(inferenceProfileIdentifier=model_id)
-            status = str(profile.get("status", "ACTIVE"))
-        else:
-            details = bedrock.get_foundation_model(modelIdentifier=model_id)["modelDetails"]
-            status = str(details.get("modelLifecycle", {}).get("status", "ACTIVE"))
+        value = clients("ssm", config.region).get_parameter(Name=parameter)["Parameter"]["Value"]
     except ClientError as error:
         code = error.response["Error"]["Code"]
-        if code in ("ResourceNotFoundException", "ValidationException"):
+        if code == "ParameterNotFound":
             return CheckResult(
                 name,
                 False,
-                f"not offered in {region}",
-                "Pick a model id listed by `aws bedrock list-foundation-models --region "
-                f"{region}` (or `list-inference-profiles`), and set it in cdk.json or with -c.",
+                f"{parameter} does not exist in {config.region}",
+                "Powertools publishes no layer for this version, runtime and architecture in the region: "
+                "set `powertoolsVersion` to a published release (see the Powertools install docs) "
+                "or deploy to another region.",
             )
         return CheckResult(
-            name, False, f"cannot describe it ({code})", "Allow bedrock:Get* for these credentials."
+            name, False, f"cannot read {parameter} ({code})", "Allow ssm:GetParameter for these credentials."
         )
+    except BotoCoreError as error:
+        return CheckResult(name, False, str(error), "Fix the credentials check first.")
+    return CheckResult(name, True, value)
+
+
+def hosted_ui_domain_prefix(config: DeploymentConfig, account: str) -> str | None:
+    """The Cognito hosted-UI domain prefix the stacks create, None when they create no domain."""
+    if not (config.oidc_providers or config.saml_providers):
+        return None
+    return config.cognito_domain_prefix(account)
+
+
+def check_domain_prefix(clients: ClientFactory, config: DeploymentConfig, account: str) -> CheckResult:
+    prefix = hosted_ui_domain_prefix(config, account)
+    name = "hosted-UI domain"
+    if prefix is None:
+        return CheckResult(name, True, "none needed (no federated identity provider)")
+    try:
+        domain = clients("cognito-idp", config.region).describe_user_pool_domain(Domain=prefix)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        return CheckResult(
+            name,
+            False,
+            f"cannot look up {prefix} ({code})",
+            "Allow cognito-idp:DescribeUserPoolDomain for these credentials.",
+        )
+    owner = domain.get("DomainDescription", {})
+    if not owner.get("UserPoolId"):
+        return CheckResult(name, True, f"{prefix} is free in {config.region}")
+    if owner.get("AWSAccountId") == account:
+        return CheckResult(
+            name, True, f"{prefix} already belongs to user pool {owner['UserPoolId']} in this account"
+        )
+    return CheckResult(
+        name,
+        False,
+        f"{prefix} is taken in {config.region} by another AWS account",
+        "Domain prefixes are global per region: set another with `-c cognitoDomainPrefix=...`.",
+    )
+
+
+def check_model_offered(clients: ClientFactory, region: str, model_id: str) -> list[CheckResult]:
+    """Is the model (or cross-region inference profile) offered, active and granted to this account?
+
+    For an inference profile: in every region it routes to, and within the regions the
+    stacks' IAM table (`INFERENCE_PROFILE_REGIONS` in stacks/config.py) allows.
+    """
+    name = f"model {model_id}"
+    bedrock = clients("bedrock", region)
+    try:
+        if is_inference_profile(model_id):
+            profile = bedrock.get_inference_profile(inferenceProfileIdentifier=model_id)
+            status = str(profile.get("status", "ACTIVE"))
+            routes = [_model_in_region(model["modelArn"]) for model in profile.get("models", [])]
+        else:
+            details = bedrock.get_foundation_model(modelIdentifier=model_id)["modelDetails"]
+            status = str(details.get("modelLifecycle", {}).get("status", "ACTIVE"))
+            routes = [(region, model_id)]
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in ("ResourceNotFoundException", "ValidationException"):
+            return [
+                CheckResult(
+                    name,
+                    False,
+                    f"not offered in {region}",
+                    "Pick a model id listed by `aws bedrock list-foundation-models --region "
+                    f"{region}` (or `list-inference-profiles`), and set it in cdk.json or with -c.",
+                )
+            ]
+        return [
+            CheckResult(
+                name, False, f"cannot describe it ({code})", "Allow bedrock:Get* for these credentials."
+            )
+        ]
     if status != "ACTIVE":
-        return CheckResult(name, False, f"status {status}", "Choose an ACTIVE model version.")
-    return CheckResult(name, True, f"offered in {region}")
+        return [CheckResult(name, False, f"status {status}", "Choose an ACTIVE model version.")]
+    results = [CheckResult(name, True, f"offered in {region}")]
+    if is_inference_profile(model_id):
+        results.append(check_profile_regions(model_id, [route_region for route_region, _ in routes]))
+    results.extend(check_model_granted(clients, model_id, *route) for route in routes)
+    return results
+
+
+def check_profile_regions(profile_id: str, routed: Sequence[str]) -> CheckResult:
+    """Does the stacks' IAM table allow the model in every region the profile routes to?"""
+    geography = profile_id.partition(".")[0]
+    allowed = set(INFERENCE_PROFILE_REGIONS.get(geography, ()))
+    missing = [] if "*" in allowed else sorted(set(routed) - allowed)
+    name = f"IAM regions {profile_id}"
+    if missing:
+        return CheckResult(
+            name,
+            False,
+            f"routes to {', '.join(missing)}, which INFERENCE_PROFILE_REGIONS[{geography!r}] in "
+            "stacks/config.py misses: requests routed there would be denied",
+            f"Add {', '.join(missing)} to INFERENCE_PROFILE_REGIONS[{geography!r}] in stacks/config.py.",
+        )
+    return CheckResult(name, True, f"the stacks allow all {len(set(routed))} routed regions")
+
+
+def check_model_granted(
+    clients: ClientFactory, model_id: str, region: str, foundation_model: str
+) -> CheckResult:
+    """Has this account been granted the foundation model in `region` (Model access page)?"""
+    name = f"access {foundation_model} in {region}"
+    try:
+        availability = clients("bedrock", region).get_foundation_model_availability(modelId=foundation_model)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        return CheckResult(
+            name,
+            False,
+            f"cannot read model access ({code})",
+            "Allow bedrock:GetFoundationModelAvailability for these credentials.",
+        )
+    states = {
+        key: availability.get(key)
+        for key in (
+            "authorizationStatus",
+            "entitlementAvailability",
+            "regionAvailability",
+            "agreementAvailability",
+        )
+    }
+    granted = (
+        states["authorizationStatus"] == "AUTHORIZED"
+        and states["entitlementAvailability"] == "AVAILABLE"
+        and states["regionAvailability"] == "AVAILABLE"
+        and (states["agreementAvailability"] or {}).get("status", "AVAILABLE") == "AVAILABLE"
+    )
+    if granted:
+        return CheckResult(name, True, "granted")
+    detail = ", ".join(
+        f"{key} {value.get('status') if isinstance(value, dict) else value}" for key, value in states.items()
+    )
+    return CheckResult(
+        name,
+        False,
+        f"not granted ({detail})",
+        f"Open the Bedrock console in {region}, Model access, and request access to {foundation_model}"
+        + (f" (a region {model_id} routes to)" if model_id != foundation_model else "")
+        + ".",
+    )
 
 
 def check_model_access(clients: ClientFactory, region: str, model_id: str, *, embedding: bool) -> CheckResult:
@@ -160,7 +323,7 @@ def check_model_access(clients: ClientFactory, region: str, model_id: str, *, em
                 f"Open the Bedrock console in {region}, Model access, and request access to {model_id}"
                 + (
                     " in every region its inference profile routes to"
-                    if _is_inference_profile(model_id)
+                    if is_inference_profile(model_id)
                     else ""
                 )
                 + "; also check that no SCP or permission boundary denies bedrock:InvokeModel.",
@@ -171,17 +334,20 @@ def check_model_access(clients: ClientFactory, region: str, model_id: str, *, em
     return CheckResult(name, True, "a 1-token call succeeded")
 
 
-def run_checks(
-    config: DeploymentConfig, clients: ClientFactory, *, bedrock_regions: Iterable[str], invoke: bool
-) -> list[CheckResult]:
-    results = [check_credentials(clients, config), check_region(config, bedrock_regions)]
-    if not all(result.ok for result in results):
-        return results  # nothing further can be checked meaningfully
+def run_checks(config: DeploymentConfig, clients: ClientFactory, *, invoke: bool) -> list[CheckResult]:
+    credentials, account = check_credentials(clients, config)
+    if account is None:
+        return [credentials]  # nothing further can be checked meaningfully
+    results = [credentials, check_region(clients, config)]
+    if not results[-1].ok:
+        return results
     results.append(check_bootstrap(clients, config))
+    results.append(check_powertools_layer(clients, config))
+    results.append(check_domain_prefix(clients, config, account))
     for model_id, embedding in _models(config):
         offered = check_model_offered(clients, config.region, model_id)
-        results.append(offered)
-        if invoke and offered.ok:
+        results.extend(offered)
+        if invoke and offered[0].ok:
             results.append(check_model_access(clients, config.region, model_id, embedding=embedding))
     return results
 
@@ -193,7 +359,7 @@ def report(results: Sequence[CheckResult], *, invoked: bool, write: Callable[[st
             write(f"     fix: {result.fix}")
     failures = sum(not result.ok for result in results)
     if not invoked and not failures:
-        write("Models are offered; run with --invoke to confirm this account has been granted access.")
+        write("Models are offered and granted; run with --invoke to call each one once.")
     write(f"{len(results) - failures} passed, {failures} failed")
     return 1 if failures else 0
 
@@ -221,10 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     session = boto3.session.Session()
     results = run_checks(
-        config,
-        lambda service, region: session.client(service, region_name=region),
-        bedrock_regions=session.get_available_regions("bedrock-runtime"),
-        invoke=args.invoke,
+        config, lambda service, region: session.client(service, region_name=region), invoke=args.invoke
     )
     return report(results, invoked=args.invoke)
 
@@ -236,8 +399,14 @@ def _models(config: DeploymentConfig) -> list[tuple[str, bool]]:
     return list(dict.fromkeys(models))
 
 
-def _is_inference_profile(model_id: str) -> bool:
-    return model_id.partition(".")[0] in INFERENCE_PROFILE_REGIONS
+def is_inference_profile(model_id: str) -> bool:
+    return model_id.partition(".")[0] in PROFILE_GEOGRAPHIES | set(INFERENCE_PROFILE_REGIONS)
+
+
+def _model_in_region(model_arn: str) -> tuple[str, str]:
+    """(region, model id) of `arn:aws:bedrock:REGION::foundation-model/MODEL`."""
+    region = model_arn.split(":")[3]
+    return region, model_arn.rpartition("/")[2]
 
 
 if __name__ == "__main__":

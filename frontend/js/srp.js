@@ -27,21 +27,27 @@ export function ephemeralPair() {
 // session key derived from the server's SALT and SRP_B.
 export async function passwordVerifier({ userPoolId, userId, password, pair, challenge, now = new Date() }) {
   const poolName = userPoolId.split("_")[1];
-  const B = BigInt(`0x${challenge.SRP_B}`);
-  if (B % N === 0n) throw new Error("The sign-in service sent an invalid challenge.");
-  const u = fromHex(await hashHex(padHex(pair.A) + padHex(B)));
-  if (u === 0n) throw new Error("The sign-in service sent an invalid challenge.");
-  const k = fromHex(await hashHex(padHex(N) + padHex(G)));
-  const identityHash = toHex(await sha256(encoder.encode(`${poolName}${userId}:${password}`)));
-  const x = fromHex(await hashHex(padHex(BigInt(`0x${challenge.SALT}`)) + identityHash));
-  const base = (((B - k * modPow(G, x, N)) % N) + N) % N;
-  const S = modPow(base, pair.a + u * x, N);
-  const key = await sessionKey(bytesOfHex(padHex(S)), bytesOfHex(padHex(u)));
+  const { key } = await sessionKey({ poolName, userId, password, pair, salt: challenge.SALT, srpB: challenge.SRP_B });
   const timestamp = cognitoTimestamp(now);
   const message = concat(encoder.encode(poolName), encoder.encode(userId),
     Uint8Array.from(atob(challenge.SECRET_BLOCK), (c) => c.charCodeAt(0)), encoder.encode(timestamp));
   const signature = await hmac(key, message);
   return { timestamp, signature: btoa(String.fromCharCode(...signature)) };
+}
+
+// The SRP-6a session: scrambler u, private key x, premise S, and the HKDF-derived 16-byte key.
+export async function sessionKey({ poolName, userId, password, pair, salt, srpB }) {
+  const B = BigInt(`0x${srpB}`);
+  if (B % N === 0n) throw new Error("The sign-in service sent an invalid challenge.");
+  const u = fromHex(await hashHex(padHex(pair.A) + padHex(B)));
+  if (u === 0n) throw new Error("The sign-in service sent an invalid challenge.");
+  const k = fromHex(await hashHex(padHex(N) + padHex(G)));
+  const identityHash = toHex(await sha256(encoder.encode(`${poolName}${userId}:${password}`)));
+  const x = fromHex(await hashHex(padHex(BigInt(`0x${salt}`)) + identityHash));
+  const base = (((B - k * modPow(G, x, N)) % N) + N) % N;
+  const S = modPow(base, pair.a + u * x, N);
+  const key = await hkdf(bytesOfHex(padHex(S)), bytesOfHex(padHex(u)));
+  return { u, x, S, key };
 }
 
 // "Tue Jan 2 03:04:05 UTC 2024": the format Cognito checks, day of month not padded.
@@ -54,7 +60,7 @@ export function cognitoTimestamp(date) {
 }
 
 // HKDF-SHA256 with the info "Caldera Derived Key", first 16 bytes.
-async function sessionKey(ikm, salt) {
+async function hkdf(ikm, salt) {
   const prk = await hmac(salt, ikm);
   return (await hmac(prk, concat(encoder.encode("Caldera Derived Key"), Uint8Array.of(1)))).slice(0, 16);
 }

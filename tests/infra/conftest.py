@@ -1,9 +1,7 @@
-"""One synthesis per deployment profile per test session: every infra test asserts on these.
+"""Synthesis of the application and helpers to read its templates.
 
-`dev` is the default profile (OpenSearch Serverless, no budget); `prod` switches on everything a
-production deployment adds (S3 Vectors backend, retention, deletion protection, budget, email,
-a federated OIDC identity provider, sign-up limited to allowed email domains, operator function
-settings).
+The session fixtures (`dev`, `prod`, ...: one synthesis per deployment profile per test session)
+live in `tests/conftest.py`, shared by the infra and contract tests.
 """
 
 from __future__ import annotations
@@ -15,15 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
 
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
 from stacks.application import build_application
-from stacks.config import DeploymentConfig, OidcProvider
+from stacks.config import DeploymentConfig
 from tools.build_lambda_asset import REPO_ROOT
 
 ACCOUNT = "123456789012"
@@ -60,38 +56,6 @@ def synthesize(config: DeploymentConfig, outdir: Path) -> Synthesized:
         data_json=data_json,
         app_json=app_json,
     )
-
-
-@pytest.fixture(scope="session")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    config = DeploymentConfig(
-        stage="dev", account=ACCOUNT, region=REGION, cors_allowed_origins=("https://chat.example.com",)
-    )
-    return synthesize(config, tmp_path_factory.mktemp("cdk-dev"))
-
-
-@pytest.fixture(scope="session")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    config = DeploymentConfig(
-        stage="prod",
-        account=ACCOUNT,
-        region=REGION,
-        vector_backend="s3vectors",
-        cors_allowed_origins=("https://chat.example.com",),
-        alarm_email="ops@example.com",
-        monthly_budget_usd=250.0,
-        function_settings={"RATE_LIMIT_REQUESTS_PER_MINUTE": "30", "CHUNKING_STRATEGY": "fixed"},
-        allowed_email_domains=("example.com", "example.org"),
-        oidc_providers=(
-            OidcProvider(
-                name="Corporate",
-                issuer_url="https://login.example.com",
-                client_id="genai-chat",
-                client_secret_name="genai-chat/oidc-client-secret",
-            ),
-        ),
-    )
-    return synthesize(config, tmp_path_factory.mktemp("cdk-prod"))
 
 
 def resources_of(template: dict[str, object], resource_type: str) -> dict[str, dict[str, Any]]:
