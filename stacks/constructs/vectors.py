@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from aws_cdk import ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchserverless as aoss
 from aws_cdk import aws_s3vectors as s3vectors
@@ -332,7 +333,8 @@ class VectorAccess(Construct):
             handler=f"{handlers}.is_complete",
             description="Deploy time: creates or deletes the OpenSearch vector index, step by step",
             service="vector-index",
-            timeout_seconds=60,
+            # Up to four requests per check, each allowed 5 s to connect and 10 s to answer.
+            timeout_seconds=90,
             memory_size=256,
             role=role,
         )
@@ -365,15 +367,7 @@ class VectorAccess(Construct):
             ),
         )
         self._encrypt_waiter(provider, f"{name}-vector-index", keys.workflow, starter=on_event_role)
-        for framework_role in (on_event_role, waiter_role):
-            # Provider grants `lambda:InvokeFunction` through `grant_invoke`, which adds `:*`.
-            for handler in (on_event, is_complete):
-                acknowledge(
-                    framework_role,
-                    f"AwsSolutions-IAM5[Resource::{logical_arn(handler)}:*]",
-                    "CDK's Provider framework invokes the index handler through grant_invoke, which "
-                    "also names the function's versions and aliases (`:*`); no other function.",
-                )
+        _acknowledge_framework_findings(provider, [on_event_role, waiter_role], [on_event, is_complete])
         return provider
 
     def _framework_role(self, construct_id: str, log_group: logs.LogGroup) -> iam.Role:
@@ -426,22 +420,39 @@ class VectorAccess(Construct):
                     conditions={"StringEquals": {ENCRYPTION_CONTEXT_KEY: arn}},
                 )
             )
-        for framework_function in ("framework-isComplete", "framework-onTimeout"):
+
+
+def _acknowledge_framework_findings(
+    provider: cr.Provider, framework_roles: list[iam.Role], handlers: list[lambda_.Function]
+) -> None:
+    """The cdk-nag findings on what CDK's Provider framework builds, each with why it is safe."""
+    # The framework grants `lambda:InvokeFunction` through `grant_invoke`, which adds `:*`.
+    for role in framework_roles:
+        for handler in handlers:
             acknowledge(
-                waiter_role,
-                f"AwsSolutions-IAM5[Resource::{logical_arn(provider.node.find_child(framework_function))}:*]",
-                "The waiter invokes the provider framework's own function through grant_invoke, which "
-                "also names its versions and aliases (`:*`); no other function.",
+                role,
+                f"AwsSolutions-IAM5[Resource::{logical_arn(handler)}:*]",
+                "CDK's Provider framework invokes the index handler through grant_invoke, which "
+                "also names the function's versions and aliases (`:*`); no other function.",
             )
+    waiter = provider.node.find_child("waiter-state-machine")
+    waiter_role = waiter.node.find_child("Role")
+    for framework_function in ("framework-isComplete", "framework-onTimeout"):
         acknowledge(
             waiter_role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "CloudWatch Logs delivery for the waiter's log group (logs:CreateLogDelivery and related) "
-            "accepts no resource-level permissions.",
+            f"AwsSolutions-IAM5[Resource::{logical_arn(provider.node.find_child(framework_function))}:*]",
+            "The waiter invokes the provider framework's own function through grant_invoke, which "
+            "also names its versions and aliases (`:*`); no other function.",
         )
-        acknowledge(
-            machine,
-            "AwsSolutions-SF2",
-            "CDK's Provider framework waiter runs only during deployments and offers no tracing; each "
-            "poll is logged at level ALL and the index handlers it calls are traced.",
-        )
+    acknowledge(
+        waiter_role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "CloudWatch Logs delivery for the waiter's log group (logs:CreateLogDelivery and related) "
+        "accepts no resource-level permissions.",
+    )
+    acknowledge(
+        waiter.node.find_child("Resource"),
+        "AwsSolutions-SF2",
+        "CDK's Provider framework waiter runs only during deployments and offers no tracing; each "
+        "poll is logged at level ALL and the index handlers it calls are traced.",
+    )

@@ -8,7 +8,13 @@ import re
 from typing import Any
 
 from stacks.constructs.vectors import VectorAccess
-from tests.infra.conftest import Synthesized, as_list, policy_statements, resources_of
+from tests.infra.conftest import (
+    Synthesized,
+    as_list,
+    policy_statements,
+    resources_of,
+    state_machine_definition,
+)
 
 CHUNK_INDEX = "index/genai-chat-dev/chunks"
 
@@ -140,14 +146,7 @@ def _framework_entry_point(synthesized: Synthesized) -> dict[str, Any]:
 
 
 def _waiter_definition(synthesized: Synthesized) -> dict[str, Any]:
-    (waiter,) = [
-        machine["Properties"]
-        for machine in resources_of(synthesized.app_json, "AWS::StepFunctions::StateMachine").values()
-        if machine["Properties"]["StateMachineName"] == "genai-chat-dev-vector-index"
-    ]
-    parts = waiter["DefinitionString"]["Fn::Join"][1]
-    definition: dict[str, Any] = json.loads("".join(p if isinstance(p, str) else "ARN" for p in parts))
-    return definition
+    return state_machine_definition(synthesized.app_json, "VectorAccessIndexProviderwaiterstatemachine")
 
 
 def test_index_is_a_custom_resource_with_the_configured_name_and_dimension(dev: Synthesized) -> None:
@@ -197,6 +196,22 @@ def test_index_fails_soon_after_the_completion_check_gives_up_not_after_an_hour(
     (retry,) = _waiter_definition(dev)["States"]["framework-isComplete-task"]["Retry"]
     gives_up_after = retry["IntervalSeconds"] * retry["MaxAttempts"]
     assert gives_up_after < int(index["Properties"]["ServiceTimeout"]) <= gives_up_after + 600
+
+
+def test_waiter_and_its_starter_use_the_workflow_key_for_the_waiters_executions_only(
+    dev: Synthesized,
+) -> None:
+    key_users = {
+        policy_id.split("DefaultPolicy")[0]: json.dumps(statement["Condition"])
+        for policy_id, statement in policy_statements(dev.app_json)
+        if policy_id.startswith("VectorAccessIndexProvider")
+        and "WorkflowKey" in json.dumps(statement["Resource"])
+    }
+    assert set(key_users) == {
+        "VectorAccessIndexProviderOnEventRole",
+        "VectorAccessIndexProviderwaiterstatemachineRole",
+    }
+    assert all(":stateMachine:genai-chat-dev-vector-index" in condition for condition in key_users.values())
 
 
 def test_provider_framework_roles_use_no_managed_policy(dev: Synthesized) -> None:
