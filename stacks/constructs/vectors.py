@@ -290,9 +290,12 @@ class VectorAccess(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
         )
+        # Not "Index", the id of the resource the index function served directly: CloudFormation
+        # refuses to change a custom resource's service token, so stacks deployed with that one
+        # get this new resource (which adopts their index) and delete the old one.
         self.index = CustomResource(
             self,
-            "Index",
+            "ChunkIndex",
             service_token=provider.service_token,
             resource_type="Custom::VectorIndex",
             # The framework answers CloudFormation when the total timeout passes; this bounds a

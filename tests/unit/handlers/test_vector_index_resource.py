@@ -39,7 +39,7 @@ def event(request_type: str, **extra: Any) -> dict[str, Any]:
         "ResponseURL": "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/signed",
         "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1a2b",
         "RequestId": "5d4c-request",
-        "LogicalResourceId": "VectorAccessIndex2ECB4143",
+        "LogicalResourceId": "VectorAccessChunkIndexF72F3975",
         "ResourceType": "Custom::VectorIndex",
         "ResourceProperties": properties(),
         **extra,
