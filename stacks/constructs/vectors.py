@@ -203,7 +203,8 @@ class VectorAccess(Construct):
     the old one afterwards. Update with a changed dimension under the same name fails, since a
     knn_vector field cannot change its dimension: a new dimension needs a new `opensearchIndex`
     name (and the documents ingested again into that empty index). Delete removes the index
-    unless `RetainOnDelete` is `"true"`.
+    unless `RetainOnDelete` is `"true"` or the index holds another dimension (one a failed
+    Create refused to adopt).
     """
 
     def __init__(
