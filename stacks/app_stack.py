@@ -27,7 +27,7 @@ from stacks.constructs.models import ModelAccess
 from stacks.constructs.monitoring import MonitoredResources, Monitoring
 from stacks.constructs.streaming import WebSocketChannel
 from stacks.constructs.summaries import DocumentSummaries
-from stacks.constructs.vectors import VectorAccess
+from stacks.constructs.vectors import IndexProviderKeys, VectorAccess
 from stacks.data_stack import DataStack
 
 
@@ -156,7 +156,7 @@ class AppStack(Stack):
             removal_policy=removal_policy,
         )
         documents.acknowledge_prefix(self.summaries.state_machine.role, BATCHES_PREFIX)
-        if self.ingestion_tasks.vector_index_function is not None:
+        if vectors.collection is not None:
             VectorAccess(
                 self,
                 "VectorAccess",
@@ -164,8 +164,11 @@ class AppStack(Stack):
                 config=config,
                 readers=[role_of(self.chat.stream_function)],
                 deleters=[role_of(self.chat.api_function)],
-                ingestion_role=self.ingestion_tasks.index_writer_role,
-                index_function=self.ingestion_tasks.vector_index_function,
+                index_writer_role=self.ingestion_tasks.index_writer_role,
+                functions=functions,
+                keys=IndexProviderKeys(logs=keys.logs_key, workflow=keys.workflow_key),
+                log_retention=retention,
+                removal_policy=removal_policy,
             )
 
         self.monitoring = Monitoring(

@@ -15,7 +15,7 @@ from stacks.constructs.data import BATCHES_PREFIX, UPLOADS_PREFIX, Data
 from stacks.constructs.documents import DocumentObjects, allow_items
 from stacks.constructs.functions import FunctionFactory
 from stacks.constructs.models import ModelAccess
-from stacks.constructs.vectors import INDEX_FUNCTION_TIMEOUT_SECONDS, VectorStore
+from stacks.constructs.vectors import VectorStore
 
 
 class IngestionTasks(Construct):
@@ -63,18 +63,6 @@ class IngestionTasks(Construct):
             timeout_seconds=300,
             role=self.index_writer_role,
         )
-        self.vector_index_function: lambda_.Function | None = None
-        if vectors.collection is not None:
-            self.vector_index_function = functions.function(
-                self,
-                "VectorIndexFunction",
-                handler="lambdas.handlers.vector_index_resource.handler",
-                description="Deploy time: creates the OpenSearch vector index",
-                service="vector-index",
-                timeout_seconds=INDEX_FUNCTION_TIMEOUT_SECONDS,
-                memory_size=256,
-                role=self.index_writer_role,
-            )
         # Extract: read the upload and its document record, mark it PROCESSING, replace the
         # batches of any earlier run (list + delete), write the new batches.
         documents.allow(self.extract, UPLOADS_PREFIX, "s3:GetObject")

@@ -12,20 +12,28 @@ the application stack (`VectorAccess`).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
-from aws_cdk import CustomResource, Duration, Fn, Stack
+from aws_cdk import ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchserverless as aoss
 from aws_cdk import aws_s3vectors as s3vectors
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from stacks.config import DeploymentConfig
+from stacks.constructs.functions import FunctionFactory
+from stacks.constructs.nag import acknowledge, logical_arn
+from stacks.constructs.workflows import ENCRYPTION_CONTEXT_KEY, EXECUTION_KEY_ACTIONS
 
-# How long the index function may run: the data-access policy can take a minute to apply, and
-# the handler retries until then.
-INDEX_FUNCTION_TIMEOUT_SECONDS = 600
+# The data-access policy takes up to a minute to apply and a new index a moment to open; the
+# completion check asks every INDEX_QUERY_INTERVAL and gives up after INDEX_TOTAL_TIMEOUT.
+INDEX_QUERY_INTERVAL = Duration.seconds(10)
+INDEX_TOTAL_TIMEOUT = Duration.minutes(10)
 # Metadata kept with each S3 vector but never used in filters (S3 Vectors limits filterable size).
 S3VECTORS_NON_FILTERABLE_KEYS = ["text", "title", "heading", "chunk_id", "start", "end"]
 
@@ -169,25 +177,34 @@ class VectorStore(Construct):
         self._key.grant(principal, *key_actions)
 
 
+@dataclass(frozen=True, slots=True)
+class IndexProviderKeys:
+    """Keys of the index's provider framework: its logs, and its waiter state machine's data."""
+
+    logs: kms.IKey
+    workflow: kms.IKey
+
+
 class VectorAccess(Construct):
     """OpenSearch Serverless data-access policy naming only the roles that use the chunks (readers
-    read, deleters also delete a document's chunks, the ingestion role writes them and manages the
-    index), and the index itself, created by a custom resource running as the ingestion role.
+    read, deleters also delete a document's chunks, the index writer writes them and manages the
+    index), and the index itself, a custom resource on CDK's Provider framework whose handlers run
+    as the index writer.
 
-    Contract with `lambdas.handlers.vector_index_resource.handler`: CloudFormation invokes the
-    function directly (the service token is the function's ARN, no provider framework), so the
-    handler answers by PUTting the custom-resource response to the event's `ResponseURL` itself,
-    on success and on failure alike. `ResourceProperties` carry `Endpoint` (collection endpoint,
-    `https://...`), `IndexName`, `Dimensions` (a number as a string) and `RetainOnDelete`
-    (`"true"` | `"false"`). Create makes the index if it is absent (knn_vector of `Dimensions`,
-    HNSW, text fields for BM25, owner and document keyword fields); Update with a changed name
+    Contract with `lambdas.handlers.vector_index_resource`: the framework answers CloudFormation;
+    `on_event` returns the physical id (the index name) and `Data.IndexName`, `is_complete` is
+    called every `INDEX_QUERY_INTERVAL` until the index answers searches (or is deleted), for at
+    most `INDEX_TOTAL_TIMEOUT`, a 403 meaning the data-access policy is still applying.
+    `ResourceProperties` carry `Endpoint` (collection endpoint, `https://...`), `IndexName`,
+    `Dimensions` (a number as a string) and `RetainOnDelete` (`"true"` | `"false"`). Create makes
+    the index if it is absent (knn_vector of `Dimensions`, HNSW, text fields for BM25, owner and
+    document keyword fields) and adopts one of the same dimension; Update with a changed name
     creates the new index and returns its name as the new physical id, so CloudFormation deletes
     the old one afterwards. Update with a changed dimension under the same name fails, since a
     knn_vector field cannot change its dimension: a new dimension needs a new `opensearchIndex`
     name (and the documents ingested again into that empty index). Delete removes the index
-    unless `RetainOnDelete` is `"true"`.
-    The data-access policy is created just before and takes up to a minute to apply, so the
-    handler retries 403 answers for a while before failing.
+    unless `RetainOnDelete` is `"true"` or the index holds another dimension (one a failed
+    Create refused to adopt).
     """
 
     def __init__(
@@ -199,8 +216,11 @@ class VectorAccess(Construct):
         config: DeploymentConfig,
         readers: list[iam.IRole],
         deleters: list[iam.IRole],
-        ingestion_role: iam.IRole,
-        index_function: lambda_.IFunction,
+        index_writer_role: iam.Role,
+        functions: FunctionFactory,
+        keys: IndexProviderKeys,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
         assert store.collection is not None
@@ -258,19 +278,30 @@ class VectorAccess(Construct):
                                 ],
                             }
                         ],
-                        "Principal": [ingestion_role.role_arn],
+                        "Principal": [index_writer_role.role_arn],
                     },
                 ]
             ),
         )
+        provider = self._provider(
+            name=name,
+            functions=functions,
+            role=index_writer_role,
+            keys=keys,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
+        )
+        # Not "Index", the id of the resource the index function served directly: CloudFormation
+        # refuses to change a custom resource's service token, so stacks deployed with that one
+        # get this new resource (which adopts their index) and delete the old one.
         self.index = CustomResource(
             self,
-            "Index",
-            service_token=index_function.function_arn,
+            "ChunkIndex",
+            service_token=provider.service_token,
             resource_type="Custom::VectorIndex",
-            # A handler that dies without answering fails the stack operation after this long,
-            # not after CloudFormation's default hour.
-            service_timeout=Duration.seconds(INDEX_FUNCTION_TIMEOUT_SECONDS + 60),
+            # The framework answers CloudFormation when the total timeout passes; this bounds a
+            # framework that cannot answer at all to minutes rather than CloudFormation's hour.
+            service_timeout=INDEX_TOTAL_TIMEOUT.plus(Duration.minutes(5)),
             properties={
                 "Endpoint": store.collection.attr_collection_endpoint,
                 "IndexName": config.opensearch_index,
@@ -279,3 +310,153 @@ class VectorAccess(Construct):
             },
         )
         self.index.node.add_dependency(self.policy)
+
+    def _provider(
+        self,
+        *,
+        name: str,
+        functions: FunctionFactory,
+        role: iam.Role,
+        keys: IndexProviderKeys,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> cr.Provider:
+        handlers = "lambdas.handlers.vector_index_resource"
+        on_event = functions.function(
+            self,
+            "IndexOnEventFunction",
+            handler=f"{handlers}.on_event",
+            description="Deploy time: decides the OpenSearch vector index's physical id",
+            service="vector-index",
+            memory_size=256,
+            role=role,
+        )
+        is_complete = functions.function(
+            self,
+            "IndexIsCompleteFunction",
+            handler=f"{handlers}.is_complete",
+            description="Deploy time: creates or deletes the OpenSearch vector index, step by step",
+            service="vector-index",
+            # Up to four requests per check, each allowed 5 s to connect and 10 s to answer.
+            timeout_seconds=90,
+            memory_size=256,
+            role=role,
+        )
+
+        def log_group(construct_id: str) -> logs.LogGroup:
+            return logs.LogGroup(
+                self,
+                construct_id,
+                encryption_key=keys.logs,
+                retention=log_retention,
+                removal_policy=removal_policy,
+            )
+
+        framework_logs = log_group("IndexProviderLogs")
+        on_event_role = self._framework_role("IndexProviderOnEventRole", framework_logs)
+        waiter_role = self._framework_role("IndexProviderWaiterRole", framework_logs)
+        provider = cr.Provider(
+            self,
+            "IndexProvider",
+            on_event_handler=on_event,
+            is_complete_handler=is_complete,
+            query_interval=INDEX_QUERY_INTERVAL,
+            total_timeout=INDEX_TOTAL_TIMEOUT,
+            log_group=framework_logs,
+            framework_on_event_role=on_event_role,
+            framework_complete_and_timeout_role=waiter_role,
+            disable_waiter_state_machine_logging=False,
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=log_group("IndexWaiterLogs"), level=sfn.LogLevel.ALL, include_execution_data=False
+            ),
+        )
+        self._encrypt_waiter(provider, f"{name}-vector-index", keys.workflow, starter=on_event_role)
+        _acknowledge_framework_findings(provider, [on_event_role, waiter_role], [on_event, is_complete])
+        return provider
+
+    def _framework_role(self, construct_id: str, log_group: logs.LogGroup) -> iam.Role:
+        """A role for the Provider framework's functions: instead of the AWS managed
+        AWSLambdaBasicExecutionRole, writing to their own log group only."""
+        role = iam.Role(
+            self,
+            construct_id,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Runs the vector index's custom-resource provider framework",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:log-stream:*"],
+            )
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::{logical_arn(log_group)}:log-stream:*]",
+            "Log streams are created at run time inside the provider framework's own log group.",
+        )
+        return role
+
+    def _encrypt_waiter(self, provider: cr.Provider, name: str, key: kms.IKey, *, starter: iam.Role) -> None:
+        """Name the framework's waiter state machine and encrypt it with the workflow key, as
+        `stacks.constructs.workflows` does for the application's workflows (the Provider
+        framework offers neither)."""
+        waiter = provider.node.find_child("waiter-state-machine")
+        machine = waiter.node.default_child
+        assert isinstance(machine, sfn.CfnStateMachine)
+        machine.state_machine_name = name
+        machine.encryption_configuration = sfn.CfnStateMachine.EncryptionConfigurationProperty(
+            type="CUSTOMER_MANAGED_KMS_KEY", kms_key_id=key.key_arn, kms_data_key_reuse_period_seconds=300
+        )
+        stack = Stack.of(self)
+        arn = stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        waiter_role = waiter.node.find_child("Role")
+        assert isinstance(waiter_role, iam.Role)
+        for principal in (waiter_role, starter):
+            principal.add_to_policy(
+                iam.PolicyStatement(
+                    actions=list(EXECUTION_KEY_ACTIONS),
+                    resources=[key.key_arn],
+                    conditions={"StringEquals": {ENCRYPTION_CONTEXT_KEY: arn}},
+                )
+            )
+
+
+def _acknowledge_framework_findings(
+    provider: cr.Provider, framework_roles: list[iam.Role], handlers: list[lambda_.Function]
+) -> None:
+    """The cdk-nag findings on what CDK's Provider framework builds, each with why it is safe."""
+    # The framework grants `lambda:InvokeFunction` through `grant_invoke`, which adds `:*`.
+    for role in framework_roles:
+        for handler in handlers:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::{logical_arn(handler)}:*]",
+                "CDK's Provider framework invokes the index handler through grant_invoke, which "
+                "also names the function's versions and aliases (`:*`); no other function.",
+            )
+    waiter = provider.node.find_child("waiter-state-machine")
+    waiter_role = waiter.node.find_child("Role")
+    for framework_function in ("framework-isComplete", "framework-onTimeout"):
+        acknowledge(
+            waiter_role,
+            f"AwsSolutions-IAM5[Resource::{logical_arn(provider.node.find_child(framework_function))}:*]",
+            "The waiter invokes the provider framework's own function through grant_invoke, which "
+            "also names its versions and aliases (`:*`); no other function.",
+        )
+    acknowledge(
+        waiter_role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "CloudWatch Logs delivery for the waiter's log group (logs:CreateLogDelivery and related) "
+        "accepts no resource-level permissions.",
+    )
+    acknowledge(
+        waiter.node.find_child("Resource"),
+        "AwsSolutions-SF2",
+        "CDK's Provider framework waiter runs only during deployments and offers no tracing; each "
+        "poll is logged at level ALL and the index handlers it calls are traced.",
+    )

@@ -8,10 +8,16 @@ from typing import Any
 import jwt
 import pytest
 
-from lambdas.handlers import vector_index_resource
 from tests.contract.cloud import Cloud
 from tests.contract.deployment import Deployment
-from tests.contract.journeys import CognitoIdentity, Journeys, Outcome, cfn_event, pre_sign_up_event
+from tests.contract.journeys import (
+    CognitoIdentity,
+    Journeys,
+    Outcome,
+    cfn_event,
+    completion_event,
+    pre_sign_up_event,
+)
 from tests.infra.conftest import ACCOUNT, REGION
 
 VARIANTS = ("dev", "s3vectors", "prod", "federation")
@@ -42,8 +48,8 @@ def cognito_identity(deployment: Deployment) -> CognitoIdentity:
 def journal(deployment: Deployment) -> Journal:
     """Every journey of the variant, run once; tests assert on what each showed.
 
-    The stand-ins for the user pool's key endpoint and CloudFormation's response URL are in
-    place only while the journeys run, not for the tests that follow in the session.
+    The stand-in for the user pool's key endpoint is in place only while the journeys run, not
+    for the tests that follow in the session.
     """
     journeys = Journeys(deployment)
     journal = Journal(deployment)
@@ -59,8 +65,6 @@ def journal(deployment: Deployment) -> Journal:
         return identity.jwks()
 
     patches.setattr(jwt.PyJWKClient, "fetch_data", fetch_jwks)
-    responses: list[dict[str, Any]] = []
-    patches.setattr(vector_index_resource, "put_response", lambda url, response: responses.append(response))
     try:
         journal.outcomes["chat"] = journeys.run(journeys.chat)
         journal.outcomes["upload"] = journeys.run(journeys.upload)
@@ -77,9 +81,14 @@ def journal(deployment: Deployment) -> Journal:
             properties = deployment.resolve(stack, resource["Properties"])
 
             def vector_index(cloud: Cloud, outcome: Outcome) -> None:
+                # As CDK's Provider framework calls the handlers: onEvent, then isComplete.
                 event = cfn_event("Create", deployment, properties)
-                journeys.call(cloud, outcome, "lambdas.handlers.vector_index_resource", event)
-                outcome.results["response"] = responses[-1]
+                handlers = "lambdas.handlers.vector_index_resource"
+                started = journeys.call(cloud, outcome, f"{handlers}.on_event", event)
+                outcome.results["started"] = started
+                outcome.results["complete"] = journeys.call(
+                    cloud, outcome, f"{handlers}.is_complete", completion_event(event, started)
+                )
 
             journal.outcomes["vector_index"] = journeys.run(vector_index)
         if "lambdas.handlers.pre_sign_up" in modules:

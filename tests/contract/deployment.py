@@ -111,8 +111,9 @@ class Deployment:
             )
         return functions
 
-    def function(self, handler_module: str) -> Function:
-        (found,) = [function for function in self.functions if function.module == handler_module]
+    def function(self, handler: str) -> Function:
+        """The function of `handler`, given as the module alone when it has only one."""
+        (found,) = [function for function in self.functions if handler in (function.module, function.handler)]
         return found
 
     def role_policies(self, stack: Stack, role_logical_id: str) -> list[dict[str, Any]]:

@@ -314,7 +314,8 @@ class CognitoIdentity:
 
 
 def cfn_event(request_type: str, deployment: Deployment, properties: dict[str, Any]) -> dict[str, Any]:
-    """What CloudFormation sends a custom resource's function."""
+    """What CloudFormation sends a custom resource, which CDK's Provider framework passes on to
+    the onEvent handler unchanged."""
     return {
         "RequestType": request_type,
         "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:vector-index",
@@ -325,6 +326,12 @@ def cfn_event(request_type: str, deployment: Deployment, properties: dict[str, A
         "ResourceType": "Custom::VectorIndex",
         "ResourceProperties": properties,
     }
+
+
+def completion_event(request: dict[str, Any], on_event_answer: dict[str, Any]) -> dict[str, Any]:
+    """What CDK's Provider framework passes the isComplete handler: the request merged with what
+    onEvent answered."""
+    return {**request, **on_event_answer}
 
 
 def pre_sign_up_event(user_pool_id: str, email: str) -> dict[str, Any]:

@@ -175,8 +175,9 @@ def test_a_streamed_answer_is_posted_to_the_callers_connection(journal: Journal)
 def test_the_vector_index_custom_resource_creates_the_index(journal: Journal) -> None:
     if "vector_index" not in journal.outcomes:
         pytest.skip("this variant has no OpenSearch index resource")
-    response = succeeded(journal, "vector_index").results["response"]
-    assert response["Status"] == "SUCCESS", response.get("Reason")
+    results = succeeded(journal, "vector_index").results
+    assert results["started"]["PhysicalResourceId"] == journal.deployment.config.opensearch_index
+    assert results["complete"] == {"IsComplete": True}
 
 
 def test_the_pre_sign_up_trigger_admits_an_allowed_domain(journal: Journal) -> None:

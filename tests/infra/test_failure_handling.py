@@ -64,17 +64,6 @@ def test_every_summary_step_that_can_fail_records_why_on_the_document(dev: Synth
     assert catch_targets(record) == {"SummaryFailed"}
 
 
-def test_vector_index_custom_resource_times_out_soon_after_its_function(dev: Synthesized) -> None:
-    (index,) = resources_of(dev.app_json, "Custom::VectorIndex").values()
-    (function,) = [
-        f["Properties"]
-        for f in resources_of(dev.app_json, "AWS::Lambda::Function").values()
-        if f["Properties"].get("Handler") == "lambdas.handlers.vector_index_resource.handler"
-    ]
-    timeout = int(index["Properties"]["ServiceTimeout"])
-    assert function["Timeout"] < timeout <= function["Timeout"] + 120
-
-
 @pytest.mark.parametrize(("profile", "policy"), [("dev", "Delete"), ("prod", "Retain")])
 def test_every_log_group_follows_the_stage_removal_policy(
     profile: str, policy: str, request: pytest.FixtureRequest

@@ -8,7 +8,13 @@ import re
 from typing import Any
 
 from stacks.constructs.vectors import VectorAccess
-from tests.infra.conftest import Synthesized, as_list, policy_statements, resources_of
+from tests.infra.conftest import (
+    Synthesized,
+    as_list,
+    policy_statements,
+    resources_of,
+    state_machine_definition,
+)
 
 CHUNK_INDEX = "index/genai-chat-dev/chunks"
 
@@ -124,10 +130,100 @@ def test_dev_collection_runs_without_standby_replicas(dev: Synthesized) -> None:
     )
 
 
-def test_index_is_created_by_a_custom_resource_with_the_configured_dimension(dev: Synthesized) -> None:
-    (index,) = resources_of(dev.app_json, "Custom::VectorIndex").values()
+def _index(synthesized: Synthesized) -> tuple[str, dict[str, Any]]:
+    ((logical_id, index),) = resources_of(synthesized.app_json, "Custom::VectorIndex").items()
+    return logical_id, index
+
+
+def _framework_entry_point(synthesized: Synthesized) -> dict[str, Any]:
+    """The Provider framework function CloudFormation invokes for the index."""
+    _, index = _index(synthesized)
+    (logical_id, _) = index["Properties"]["ServiceToken"]["Fn::GetAtt"]
+    properties: dict[str, Any] = resources_of(synthesized.app_json, "AWS::Lambda::Function")[logical_id][
+        "Properties"
+    ]
+    return properties
+
+
+def _waiter_definition(synthesized: Synthesized) -> dict[str, Any]:
+    return state_machine_definition(synthesized.app_json, "VectorAccessIndexProviderwaiterstatemachine")
+
+
+def test_index_is_a_custom_resource_with_the_configured_name_and_dimension(dev: Synthesized) -> None:
+    _, index = _index(dev)
     assert index["Properties"]["Dimensions"] == 1024
     assert index["Properties"]["IndexName"] == "chunks"
+    assert index["Properties"]["RetainOnDelete"] == "false"
+    assert "CollectionEndpoint" in json.dumps(index["Properties"]["Endpoint"])
+
+
+def test_index_is_a_new_logical_resource_since_its_service_token_cannot_change(dev: Synthesized) -> None:
+    # "Modifying service token is not allowed": the resource the index function served directly
+    # (VectorAccessIndex2ECB4143) cannot move to the Provider framework in place.
+    logical_id, _ = _index(dev)
+    assert logical_id.startswith("VectorAccessChunkIndex")
+
+
+def test_index_is_served_by_the_provider_framework_with_both_index_handlers(dev: Synthesized) -> None:
+    entry_point = _framework_entry_point(dev)
+    functions = resources_of(dev.app_json, "AWS::Lambda::Function")
+    handlers = {
+        variable: functions[value["Fn::GetAtt"][0]]["Properties"]["Handler"]
+        for variable, value in entry_point["Environment"]["Variables"].items()
+        if variable.startswith("USER_")
+    }
+    assert entry_point["Handler"] == "framework.onEvent"
+    assert handlers == {
+        "USER_ON_EVENT_FUNCTION_ARN": "lambdas.handlers.vector_index_resource.on_event",
+        "USER_IS_COMPLETE_FUNCTION_ARN": "lambdas.handlers.vector_index_resource.is_complete",
+    }
+
+
+def test_index_handlers_run_as_the_index_writer_named_in_the_data_access_policy(dev: Synthesized) -> None:
+    roles = {
+        function["Properties"]["Role"]["Fn::GetAtt"][0][:-8]
+        for function in resources_of(dev.app_json, "AWS::Lambda::Function").values()
+        if "vector_index_resource" in str(function["Properties"]["Handler"])
+    }
+    assert roles == {"IngestIndexWriterRole"}
+
+
+def test_completion_is_checked_every_ten_seconds_for_at_most_ten_minutes(dev: Synthesized) -> None:
+    (retry,) = _waiter_definition(dev)["States"]["framework-isComplete-task"]["Retry"]
+    assert (retry["IntervalSeconds"], retry["MaxAttempts"], retry["BackoffRate"]) == (10, 60, 1)
+
+
+def test_index_fails_soon_after_the_completion_check_gives_up_not_after_an_hour(dev: Synthesized) -> None:
+    _, index = _index(dev)
+    (retry,) = _waiter_definition(dev)["States"]["framework-isComplete-task"]["Retry"]
+    gives_up_after = retry["IntervalSeconds"] * retry["MaxAttempts"]
+    assert gives_up_after < int(index["Properties"]["ServiceTimeout"]) <= gives_up_after + 600
+
+
+def test_waiter_and_its_starter_use_the_workflow_key_for_the_waiters_executions_only(
+    dev: Synthesized,
+) -> None:
+    key_users = {
+        policy_id.split("DefaultPolicy")[0]: json.dumps(statement["Condition"])
+        for policy_id, statement in policy_statements(dev.app_json)
+        if policy_id.startswith("VectorAccessIndexProvider")
+        and "WorkflowKey" in json.dumps(statement["Resource"])
+    }
+    assert set(key_users) == {
+        "VectorAccessIndexProviderOnEventRole",
+        "VectorAccessIndexProviderwaiterstatemachineRole",
+    }
+    assert all(":stateMachine:genai-chat-dev-vector-index" in condition for condition in key_users.values())
+
+
+def test_provider_framework_roles_use_no_managed_policy(dev: Synthesized) -> None:
+    framework_roles = {
+        name: role["Properties"]
+        for name, role in resources_of(dev.app_json, "AWS::IAM::Role").items()
+        if name.startswith("VectorAccessIndexProvider")
+    }
+    assert len(framework_roles) == 3
+    assert {name for name, role in framework_roles.items() if role.get("ManagedPolicyArns")} == set()
 
 
 def test_s3_vectors_backend_has_a_cosine_index_of_the_configured_dimension(prod: Synthesized) -> None:
