@@ -404,6 +404,7 @@ class VectorAccess(Construct):
         machine = waiter.node.default_child
         assert isinstance(machine, sfn.CfnStateMachine)
         machine.state_machine_name = name
+        machine.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
         machine.encryption_configuration = sfn.CfnStateMachine.EncryptionConfigurationProperty(
             type="CUSTOMER_MANAGED_KMS_KEY", kms_key_id=key.key_arn, kms_data_key_reuse_period_seconds=300
         )
@@ -416,6 +417,18 @@ class VectorAccess(Construct):
         )
         waiter_role = waiter.node.find_child("Role")
         assert isinstance(waiter_role, iam.Role)
+        waiter_role.add_to_policy(
+            iam.PolicyStatement(
+                # X-Ray accepts no resource-level permissions for trace segments and sampling.
+                actions=[
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                ],
+                resources=["*"],
+            )
+        )
         for principal in (waiter_role, starter):
             principal.add_to_policy(
                 iam.PolicyStatement(
@@ -451,12 +464,6 @@ def _acknowledge_framework_findings(
     acknowledge(
         waiter_role,
         "AwsSolutions-IAM5[Resource::*]",
-        "CloudWatch Logs delivery for the waiter's log group (logs:CreateLogDelivery and related) "
-        "accepts no resource-level permissions.",
-    )
-    acknowledge(
-        waiter.node.find_child("Resource"),
-        "AwsSolutions-SF2",
-        "CDK's Provider framework waiter runs only during deployments and offers no tracing; each "
-        "poll is logged at level ALL and the index handlers it calls are traced.",
+        "CloudWatch Logs delivery for the waiter's log group (logs:CreateLogDelivery and related, "
+        "as CDK's Provider framework writes it) and X-Ray tracing accept no resource-level permissions.",
     )

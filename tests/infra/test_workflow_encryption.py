@@ -77,7 +77,9 @@ def test_state_machine_role_may_use_the_key_for_its_own_executions(dev: Synthesi
 
 def test_every_caller_of_start_execution_may_encrypt_that_executions_input(dev: Synthesized) -> None:
     callers = start_execution_callers(dev)
-    assert len(callers) == 2  # the upload rule and the ingestion-succeeded rule
+    # The upload rule, the ingestion-succeeded rule, and the vector index provider's onEvent
+    # function, which starts the framework's waiter.
+    assert len(callers) == 3
     for policy, arn in callers.items():
         contexts = workflow_key_contexts(dev, policy)
         assert contexts == {"kms:Decrypt": {arn}, "kms:GenerateDataKey": {arn}}, policy
