@@ -21,6 +21,7 @@ from stacks.constructs.data import BATCHES_PREFIX, UPLOADS_PREFIX
 from stacks.constructs.frontend import Frontend
 from stacks.constructs.functions import FunctionDefaults, FunctionFactory, log_retention
 from stacks.constructs.ingestion import Ingestion
+from stacks.constructs.mcp import McpEndpoint
 from stacks.constructs.models import ModelAccess
 from stacks.constructs.monitoring import MonitoredResources, Monitoring
 from stacks.constructs.nag import acknowledge
@@ -243,6 +244,10 @@ class AppStack(Stack):
                 index_function=index_resource,
             )
 
+        self.mcp = McpEndpoint(
+            self, "Mcp", config=config, functions=functions, api=self.rest_api.api, data=store,
+            vectors=vectors, models=self.models, user_pool=data.auth.user_pool, app_client=self.web_client,
+        )  # fmt: skip
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -257,6 +262,7 @@ class AppStack(Stack):
                     "IngestExtract": extract,
                     "IngestEmbed": embed,
                     "IngestIndex": index,
+                    "Mcp": self.mcp.function,
                 },
                 state_machines={
                     "Ingestion": self.ingestion.state_machine,
