@@ -35,9 +35,9 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
+from lambdas.handlers.cognito_keys import pool_issuer, pool_keys
 from lambdas.handlers.mcp_tools import build_server, request_context
 from lambdas.handlers.observability import logger
-from lambdas.handlers.ws_authorizer import JWKS_CACHE_SECONDS, JWKS_TIMEOUT_SECONDS
 from lambdas.settings import Settings
 
 MCP_PATH = "/mcp"
@@ -96,14 +96,8 @@ def _authorization() -> Authorization | None:
         return None
     if not settings.cognito_app_client_id:
         raise RuntimeError("COGNITO_APP_CLIENT_ID must be set with COGNITO_USER_POOL_ID")
-    issuer = f"https://cognito-idp.{settings.aws_region}.amazonaws.com/{settings.cognito_user_pool_id}"
-    jwks = jwt.PyJWKClient(
-        f"{issuer}/.well-known/jwks.json",
-        cache_keys=True,
-        lifespan=JWKS_CACHE_SECONDS,
-        timeout=JWKS_TIMEOUT_SECONDS,
-    )
-    verifier = CognitoAccessTokens(issuer, frozenset({settings.cognito_app_client_id}), jwks)
+    issuer = pool_issuer(settings, settings.cognito_user_pool_id)
+    verifier = CognitoAccessTokens(issuer, frozenset({settings.cognito_app_client_id}), pool_keys(issuer))
     return Authorization(issuer, verifier)
 
 

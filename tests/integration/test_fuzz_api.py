@@ -38,6 +38,14 @@ JSON_VALUES = st.recursive(
     max_leaves=8,
 )
 
+FUZZING = settings(
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+"""Reproducible runs; the examples are slow (each snapshots the tables) and often filtered."""
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -242,13 +250,7 @@ def test_no_generated_request_gets_a_5xx_or_changes_data_when_refused(seeded: An
     resources, known_ids = seeded
     snapshot = stored_state(resources)
 
-    @settings(
-        max_examples=150,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
+    @settings(FUZZING, max_examples=150)
     @given(request=requests(openapi_document(), known_ids))
     def check(request: Fuzzed) -> None:
         before = snapshot()
@@ -316,13 +318,7 @@ def test_no_generated_mcp_message_gets_a_5xx_or_changes_data_when_refused(seeded
     resources, known_ids = seeded
     snapshot = stored_state(resources)
 
-    @settings(
-        max_examples=30,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
+    @settings(FUZZING, max_examples=30)
     @given(body=tool_calls(known_ids), owner=st.sampled_from(["user-a", "user-b"]))
     def check(body: str, owner: str) -> None:
         before = snapshot()
