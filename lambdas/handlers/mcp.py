@@ -28,12 +28,15 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.auth import ProtectedResourceMetadata
+from mcp.types import INVALID_REQUEST
 from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.routing import Mount, Route
-from starlette.types import ASGIApp
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, ExceptionHandler
 
 from lambdas.handlers.cognito_keys import pool_issuer, pool_keys
 from lambdas.handlers.mcp_tools import build_server, request_context
@@ -42,6 +45,7 @@ from lambdas.settings import Settings
 
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
+NOT_POST = "send MCP messages with POST: this server keeps no sessions and offers no event stream"
 ACCESS_TOKEN_USE = "access"  # noqa: S105 - a claim value, not a secret
 ACCESS_TOKEN_CLAIMS = ["exp", "iat", "iss", "sub", "token_use", "client_id"]
 # Scopes the pool's app client grants; offered to clients in the metadata document.
@@ -132,7 +136,9 @@ def asgi_app(server: MCPServer, authorization: Authorization | None, base_url: s
             yield
 
     if authorization is None:
-        return Starlette(routes=[Mount("/", app=transport)], lifespan=lifespan)
+        return Starlette(
+            routes=[_post_only(transport)], exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan
+        )
     resource = f"{base_url}{MCP_PATH}"
     metadata = ProtectedResourceMetadata(
         resource=AnyHttpUrl(resource),
@@ -144,14 +150,31 @@ def asgi_app(server: MCPServer, authorization: Authorization | None, base_url: s
     return Starlette(
         routes=[
             Route(METADATA_PATH, ProtectedResourceMetadataHandler(metadata).handle, methods=["GET"]),
-            Mount("/", app=protected),
+            _post_only(protected),
         ],
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(AuthenticationMiddleware, backend=BearerAuthBackend(authorization.verifier)),
             Middleware(AuthContextMiddleware),
         ],
         lifespan=lifespan,
     )
+
+
+def _post_only(app: ASGIApp) -> Route:
+    """POST carries every message. A stateless server offers no SSE stream (GET) and no session to
+    end (DELETE): 405, as the transport specifies, where the SDK would hold a GET open until the
+    function timed out."""
+    return Route(MCP_PATH, app, methods=["POST"])
+
+
+async def _method_not_allowed(_: Request, error: Exception) -> Response:
+    headers = getattr(error, "headers", None) or {"Allow": "POST"}
+    body = {"jsonrpc": "2.0", "id": None, "error": {"code": INVALID_REQUEST, "message": NOT_POST}}
+    return JSONResponse(body, status_code=405, headers=dict(headers))
+
+
+EXCEPTION_HANDLERS: Mapping[Any, ExceptionHandler] = {405: _method_not_allowed}
 
 
 def _transport_security(authorization: Authorization | None) -> TransportSecuritySettings | None:

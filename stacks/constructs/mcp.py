@@ -25,8 +25,8 @@ from stacks.constructs.nag import acknowledge
 from stacks.constructs.vectors import VectorStore
 
 MCP_METHODS = ("POST", "GET", "DELETE")
-"""POST carries every JSON-RPC message; the SDK answers GET and DELETE (stream, session end)
-with 405 in stateless mode, as the Streamable HTTP transport expects of a server without sessions."""
+"""POST carries every JSON-RPC message; the function answers GET and DELETE (stream, session end)
+with 405, as the Streamable HTTP transport expects of a server without sessions."""
 METADATA_PATH = (".well-known", "oauth-protected-resource", "mcp")
 
 

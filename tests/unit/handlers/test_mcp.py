@@ -204,6 +204,17 @@ def test_tokens_this_application_did_not_issue_are_refused(
     assert "resource_metadata=" in headers["www-authenticate"]
 
 
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_stream_and_session_requests_get_405_since_the_server_keeps_no_sessions(
+    conversations: InMemoryConversationStore, method: str
+) -> None:
+    status, headers, body = invoke(mcp_event(method, "/mcp", token=access_token()))
+
+    assert status == 405
+    assert headers["allow"] == "POST"
+    assert "POST" in body["error"]["message"]
+
+
 def test_a_body_that_is_not_json_is_a_client_error(conversations: InMemoryConversationStore) -> None:
     event = mcp_event("POST", "/mcp", token=access_token())
     event["body"] = "{not json"
