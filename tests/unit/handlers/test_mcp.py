@@ -7,6 +7,7 @@ verifies Cognito access tokens itself, so the events carry the bearer token in a
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_socket import disable_socket
 
-from lambdas.adapters.memory import InMemoryConversationStore
+from lambdas.adapters.memory import InMemoryConversationStore, InMemoryRateLimiter
+from lambdas.core.limits import LimitPolicy
 from lambdas.core.models import Document
 from lambdas.handlers import mcp
 from lambdas.settings import Settings
@@ -251,3 +253,30 @@ def test_local_mode_serves_the_caller_named_by_the_authorizer_claims(monkeypatch
         "list_documents",
         "get_document_status",
     }
+
+
+def test_a_caller_past_the_rate_limit_is_told_how_long_to_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mcp, "_authorization", lambda: None)
+    limiter = InMemoryRateLimiter(LimitPolicy(requests_per_minute=1, tokens_per_minute=0, daily_tokens=0))
+    settings = Settings()
+    rag = RagServices(
+        settings,
+        store=InMemoryDocumentStore(),
+        objects=InMemoryObjectStore(),
+        index=InMemoryChunkIndex(),
+        embedder=None,
+    )
+    store = InMemoryConversationStore()
+    use_services(build_services(settings, store=store, model=ScriptedModel(), rag=rag, rate_limiter=limiter))
+    call = rpc("tools/call", {"name": "search_documents", "arguments": {"query": "espresso"}})
+    event = rest_event("POST", "/mcp", body=call, owner="user-a")
+    event["headers"].update({"accept": "application/json, text/event-stream", "host": "127.0.0.1:8000"})
+    try:
+        first = invoke(event)[2]["result"]
+        second = invoke(event)[2]["result"]
+    finally:
+        use_services(None)
+
+    assert first["isError"] is False
+    assert second["isError"] is True
+    assert re.search(r"Retry after \d+ seconds\.$", second["content"][0]["text"])
