@@ -26,7 +26,12 @@ from lambdas.settings import Settings
 from lambdas.wiring import RagServices, build_services, use_services
 from tests.support.events import FakeLambdaContext, rest_event
 from tests.support.fakes import ScriptedModel
-from tests.support.ingestion_fakes import InMemoryChunkIndex, InMemoryDocumentStore, InMemoryObjectStore
+from tests.support.ingestion_fakes import (
+    HashEmbedder,
+    InMemoryChunkIndex,
+    InMemoryDocumentStore,
+    InMemoryObjectStore,
+)
 
 REGION = "us-east-1"
 ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{REGION}_pool"
@@ -127,7 +132,11 @@ def conversations(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemoryConversat
     documents.put(document("user-a", "doc-a", "mine.md"))
     documents.put(document("user-b", "doc-b", "theirs.md"))
     rag = RagServices(
-        settings, store=documents, objects=InMemoryObjectStore(), index=InMemoryChunkIndex(), embedder=None
+        settings,
+        store=documents,
+        objects=InMemoryObjectStore(),
+        index=InMemoryChunkIndex(),
+        embedder=HashEmbedder(),
     )
     store = InMemoryConversationStore()
     use_services(build_services(settings, store=store, model=ScriptedModel(answer="Hello!"), rag=rag))
@@ -264,7 +273,7 @@ def test_a_caller_past_the_rate_limit_is_told_how_long_to_wait(monkeypatch: pyte
         store=InMemoryDocumentStore(),
         objects=InMemoryObjectStore(),
         index=InMemoryChunkIndex(),
-        embedder=None,
+        embedder=HashEmbedder(),
     )
     store = InMemoryConversationStore()
     use_services(build_services(settings, store=store, model=ScriptedModel(), rag=rag, rate_limiter=limiter))
