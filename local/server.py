@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,7 @@ def build_app(bridge: Bridge) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/config.json", runtime_config, methods=["GET"]),
         Route("/v1/{path:path}", bridge.rest, methods=HTTP_METHODS),
+        Route("/mcp", replace(bridge, rest_handler=_mcp_handler()).rest, methods=["GET", "POST", "DELETE"]),
         WebSocketRoute("/ws", bridge.websocket),
         *extra_routes(),
         Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"),
@@ -145,6 +146,13 @@ def _bridge(options: LocalOptions, snapshot: StateSnapshot | None) -> Bridge:
         connections=LOCAL_CONNECTIONS,
         after_change=snapshot.save if snapshot else _nothing,
     )
+
+
+def _mcp_handler() -> Any:
+    """The MCP endpoint's Lambda handler, serving the local user like the REST routes."""
+    from lambdas.handlers import mcp
+
+    return mcp.handler
 
 
 def _s3_client() -> Any:

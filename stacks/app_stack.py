@@ -23,6 +23,7 @@ from stacks.constructs.frontend import Frontend
 from stacks.constructs.functions import FunctionDefaults, FunctionFactory, log_retention
 from stacks.constructs.ingestion import Ingestion
 from stacks.constructs.ingestion_tasks import IngestionTasks
+from stacks.constructs.mcp import McpEndpoint
 from stacks.constructs.models import ModelAccess
 from stacks.constructs.monitoring import MonitoredResources, Monitoring
 from stacks.constructs.streaming import WebSocketChannel
@@ -171,6 +172,18 @@ class AppStack(Stack):
                 removal_policy=removal_policy,
             )
 
+        self.mcp = McpEndpoint(
+            self,
+            "Mcp",
+            config=config,
+            functions=functions,
+            api=self.rest_api.api,
+            data=store,
+            vectors=vectors,
+            models=self.models,
+            user_pool=data.auth.user_pool,
+            app_client=self.web_client,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -178,7 +191,7 @@ class AppStack(Stack):
             topic_key=keys.messaging_key,
             resources=MonitoredResources(
                 rest_api=self.rest_api.api,
-                functions={**self.chat.functions, **self.ingestion_tasks.functions},
+                functions={**self.chat.functions, **self.ingestion_tasks.functions, "Mcp": self.mcp.function},
                 state_machines={
                     "Ingestion": self.ingestion.state_machine,
                     "Summaries": self.summaries.state_machine,

@@ -32,7 +32,29 @@ BUILD_DIR = REPO_ROOT / ".build"
 # Provided at run time by the Lambda runtime (boto3) or the Powertools layer (the rest).
 PROVIDED_BY_PLATFORM = frozenset({"boto3", "aws-lambda-powertools", "pydantic"})
 # Dependencies of the vendored libraries that the platform lacks; pinned to the versions tested.
-VENDORED_TRANSITIVE = ("mdurl", "python-dotenv")
+VENDORED_TRANSITIVE = (
+    "mdurl",  # markdown-it-py's
+    "python-dotenv",
+    # The MCP SDK's (the MCP function's Streamable HTTP transport).
+    "anyio",
+    "attrs",
+    "click",
+    "h11",
+    "httpcore2",
+    "httpx2",
+    "idna",
+    "jsonschema",
+    "jsonschema-specifications",
+    "mcp-types",
+    "opentelemetry-api",
+    "python-multipart",
+    "referencing",
+    "rpds-py",
+    "sse-starlette",
+    "starlette",
+    "truststore",
+    "uvicorn",
+)
 _PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 # Written by pip for this one installation (file hashes and paths, installer name, request flag,
 # source URL), not part of the wheel's content.

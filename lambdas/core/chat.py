@@ -165,6 +165,17 @@ class ChatService:
             return ("" if sent_text else GUARDRAIL_REFUSAL), "guardrail"
         return "", ""
 
+    def search(self, owner: str, query: str, top_k: int) -> tuple[Passage, ...]:
+        """The owner's passages closest to `query`, for a client that reads them itself (MCP).
+
+        Counted against the owner's request rate and refused when the daily budget is spent, as
+        a turn is; instruction-like text is removed from the passages, since a model reads them."""
+        if not query.strip():
+            raise InvalidRequest("query must not be blank", field="query")
+        if self._rate_limiter:
+            self._rate_limiter.admit(owner)
+        return self._safe_passages(owner, query, top_k)
+
     def limits(self, owner: str) -> LimitStatus | None:
         """The owner's limits and remaining daily budget; None when no limits are configured."""
         return self._rate_limiter.status(owner) if self._rate_limiter else None
@@ -194,11 +205,8 @@ class ChatService:
 
         verdict = check_input(command.message)
         passages: tuple[Passage, ...] = ()
-        if self._retriever and not verdict.blocked:
-            retrieved = self._retriever.retrieve(command.owner, command.message, self._settings.top_k)
-            passages, redacted = sanitise_passages(retrieved)
-            if redacted:
-                logger.warning("instruction-like text removed from %d retrieved passages", redacted)
+        if not verdict.blocked:
+            passages = self._safe_passages(command.owner, command.message, self._settings.top_k)
         plan = plan_context(
             context_window=model.context_window,
             reserved_output_tokens=max_tokens,
@@ -227,6 +235,15 @@ class ChatService:
             created_at=self._clock.now_iso(),
         )
         return _PreparedTurn(command, conversation_id, is_new, model, request, started_ms, question, verdict)
+
+    def _safe_passages(self, owner: str, query: str, top_k: int) -> tuple[Passage, ...]:
+        """Retrieved passages with instruction-like text removed: a model reads them."""
+        if self._retriever is None:
+            return ()
+        passages, redacted = sanitise_passages(self._retriever.retrieve(owner, query, top_k))
+        if redacted:
+            logger.warning("instruction-like text removed from %d retrieved passages", redacted)
+        return passages
 
     def _finish(
         self,

@@ -17,11 +17,10 @@ import jwt
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.handlers.cognito_keys import pool_issuer, pool_keys
 from lambdas.settings import Settings
 
 logger = Logger()
-JWKS_CACHE_SECONDS = 3600
-JWKS_TIMEOUT_SECONDS = 5
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "token_use"]
 
 SigningKeyFor = Callable[[str], Any]
@@ -84,13 +83,8 @@ def _verifier() -> TokenVerifier:
     settings = Settings()
     if not settings.cognito_user_pool_id or not settings.cognito_app_client_id:
         raise RuntimeError("COGNITO_USER_POOL_ID and COGNITO_APP_CLIENT_ID must be set")
-    issuer = f"https://cognito-idp.{settings.aws_region}.amazonaws.com/{settings.cognito_user_pool_id}"
-    jwks = jwt.PyJWKClient(
-        f"{issuer}/.well-known/jwks.json",
-        cache_keys=True,
-        lifespan=JWKS_CACHE_SECONDS,
-        timeout=JWKS_TIMEOUT_SECONDS,
-    )
+    issuer = pool_issuer(settings, settings.cognito_user_pool_id)
+    jwks = pool_keys(issuer)
     return TokenVerifier(
         issuer=issuer,
         audience=settings.cognito_app_client_id,

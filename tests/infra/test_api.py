@@ -7,7 +7,9 @@ from aws_cdk.assertions import Match
 
 from tests.infra.conftest import Synthesized, resources_of
 
-PUBLIC = {"health", "openapi.json"}
+# `/mcp` and its `/.well-known/oauth-protected-resource/mcp` metadata: the MCP function checks
+# tokens itself (tests/infra/test_mcp.py).
+PUBLIC = {"health", "openapi.json", "mcp"}
 
 
 def test_every_method_except_health_and_openapi_uses_the_cognito_authorizer(dev: Synthesized) -> None:

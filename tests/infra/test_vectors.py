@@ -7,6 +7,8 @@ import json
 import re
 from typing import Any
 
+import pytest
+
 from stacks.constructs.vectors import VectorAccess
 from tests.infra.conftest import (
     Synthesized,
@@ -19,10 +21,18 @@ from tests.infra.conftest import (
 CHUNK_INDEX = "index/genai-chat-dev/chunks"
 
 
+def _policy_parts(synthesized: Synthesized) -> list[list[Any]]:
+    """The joined parts of each data-access policy (`VectorAccess`'s, and the MCP endpoint's own)."""
+    policies = resources_of(synthesized.app_json, "AWS::OpenSearchServerless::AccessPolicy").values()
+    return [policy["Properties"]["Policy"]["Fn::Join"][1] for policy in policies]
+
+
 def _policy_text(synthesized: Synthesized) -> str:
-    (policy,) = resources_of(synthesized.app_json, "AWS::OpenSearchServerless::AccessPolicy").values()
-    parts = policy["Properties"]["Policy"]["Fn::Join"][1]
-    return "".join(part if isinstance(part, str) else json.dumps(part) for part in parts)
+    return "".join(
+        part if isinstance(part, str) else json.dumps(part)
+        for parts in _policy_parts(synthesized)
+        for part in parts
+    )
 
 
 def _roles_named(policy_text: str) -> set[str]:
@@ -32,9 +42,11 @@ def _roles_named(policy_text: str) -> set[str]:
 
 def _data_access_grants(synthesized: Synthesized) -> dict[str, set[tuple[str, str]]]:
     """Role construct name -> the (index resource, permission) pairs the data-access policy grants it."""
-    (policy,) = resources_of(synthesized.app_json, "AWS::OpenSearchServerless::AccessPolicy").values()
-    parts = policy["Properties"]["Policy"]["Fn::Join"][1]
-    rules = json.loads("".join(part if isinstance(part, str) else _role_name(part) for part in parts))
+    rules = [
+        rule
+        for parts in _policy_parts(synthesized)
+        for rule in json.loads("".join(part if isinstance(part, str) else _role_name(part) for part in parts))
+    ]
     grants: dict[str, set[tuple[str, str]]] = {}
     for rule in rules:
         pairs = {
@@ -68,6 +80,7 @@ def test_data_access_policy_names_only_the_query_and_ingestion_roles(dev: Synthe
     assert _roles_named(text) == {
         "ChatApiFunctionRole",
         "ChatStreamFunctionRole",
+        "McpFunctionRole",
         "IngestIndexWriterRole",
     }
     assert "*" not in re.sub(r"index/[\w-]+/\*", "", text)
@@ -90,8 +103,9 @@ def test_api_role_may_read_and_delete_chunks_of_the_configured_index_only(dev: S
     }
 
 
-def test_stream_role_may_only_read_chunks_of_the_configured_index(dev: Synthesized) -> None:
-    assert _data_access_grants(dev)["ChatStreamFunctionRole"] == {
+@pytest.mark.parametrize("role", ["ChatStreamFunctionRole", "McpFunctionRole"])
+def test_chat_readers_may_only_read_chunks_of_the_configured_index(dev: Synthesized, role: str) -> None:
+    assert _data_access_grants(dev)[role] == {
         (CHUNK_INDEX, "aoss:DescribeIndex"),
         (CHUNK_INDEX, "aoss:ReadDocument"),
     }

@@ -1,5 +1,6 @@
 """Schema-driven fuzzing of the REST API: requests generated from `/v1/openapi.json` go through
-`lambdas.handlers.api.handler` in-process, with the real composition root on moto.
+`lambdas.handlers.api.handler` in-process, with the real composition root on moto; MCP tool
+calls generated from the tools' own input schemas go through `lambdas.handlers.mcp.handler`.
 
 Bodies, path, query and header values are drawn from the operation's own schemas, from
 near misses (a field dropped, one added, a value swapped for any JSON) and from arbitrary
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lambdas.handlers.api import handler
+from lambdas.handlers.mcp import handler as mcp_handler
 from lambdas.settings import Settings
 from lambdas.wiring import build_services, use_services
 from local.aws import LocalResources
@@ -35,6 +37,14 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=8,
 )
+
+FUZZING = settings(
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+"""Reproducible runs; the examples are slow (each snapshots the tables) and often filtered."""
 
 
 @dataclass(frozen=True)
@@ -240,13 +250,7 @@ def test_no_generated_request_gets_a_5xx_or_changes_data_when_refused(seeded: An
     resources, known_ids = seeded
     snapshot = stored_state(resources)
 
-    @settings(
-        max_examples=150,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
+    @settings(FUZZING, max_examples=150)
     @given(request=requests(openapi_document(), known_ids))
     def check(request: Fuzzed) -> None:
         before = snapshot()
@@ -254,5 +258,73 @@ def test_no_generated_request_gets_a_5xx_or_changes_data_when_refused(seeded: An
         assert status < 500, request
         if 400 <= status < 500:
             assert snapshot() == before, (status, request)
+
+    check()
+
+
+def mcp_call(body: str | None, owner: str) -> tuple[int, Any]:
+    """POST one JSON-RPC body to the MCP handler as API Gateway would, for `owner`."""
+    event = rest_event("POST", "/mcp", raw_body=body, owner=owner)
+    event["headers"].update(
+        {
+            "accept": "application/json, text/event-stream",
+            "host": "127.0.0.1:8000",
+            "mcp-protocol-version": "2025-11-25",
+        }
+    )
+    event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+    response = mcp_handler(event, FakeLambdaContext())
+    text = response["body"] or ""
+    return response["statusCode"], json.loads(text) if text.startswith("{") else text
+
+
+def tool_calls(known_ids: list[str]) -> st.SearchStrategy[str]:
+    """`tools/call` bodies whose arguments come from each tool's input schema, near misses of
+    them, or any JSON; and JSON-RPC envelopes that are wrong in themselves."""
+    _, listed = mcp_call(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}), "user-a")
+    calls = []
+    for tool in listed["result"]["tools"]:
+        valid = from_schema(tool["inputSchema"], {})
+        ids = st.fixed_dictionaries({"id": st.sampled_from(known_ids)})
+        arguments = st.one_of(valid, near_misses(valid), ids, JSON_VALUES)
+        calls.append(
+            arguments.map(
+                lambda args, name=tool["name"]: {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "tools/call",
+                    "params": {"name": name, "arguments": args},
+                }
+            )
+        )
+    envelopes = st.fixed_dictionaries(
+        {"jsonrpc": st.sampled_from(["2.0", "1.0"]) | JSON_VALUES},
+        optional={
+            "id": st.integers() | st.text(max_size=5) | JSON_VALUES,
+            "method": st.sampled_from(["tools/call", "tools/list", "resources/read", "nope"]) | st.text(),
+            "params": JSON_VALUES,
+        },
+    )
+    return st.one_of(*calls, envelopes).map(json.dumps) | st.text(max_size=MAX_TEXT)
+
+
+def _refused(status: int, reply: Any) -> bool:
+    if status >= 400 or not isinstance(reply, dict):
+        return True
+    return "error" in reply or bool(reply.get("result", {}).get("isError"))
+
+
+def test_no_generated_mcp_message_gets_a_5xx_or_changes_data_when_refused(seeded: Any) -> None:
+    resources, known_ids = seeded
+    snapshot = stored_state(resources)
+
+    @settings(FUZZING, max_examples=30)
+    @given(body=tool_calls(known_ids), owner=st.sampled_from(["user-a", "user-b"]))
+    def check(body: str, owner: str) -> None:
+        before = snapshot()
+        status, reply = mcp_call(body, owner)
+        assert status < 500, body
+        if _refused(status, reply):
+            assert snapshot() == before, (status, body)
 
     check()
