@@ -132,7 +132,7 @@ def ask(
     history. When `blocked` is true, `answer` is a refusal and `reason` says why."""
     command = ChatCommand(owner=caller(), message=question, conversation_id=conversation_id)
     result = _domain_call(lambda: get_services().chat.answer(command))
-    record_turn(result)
+    record_turn(result, command.owner)
     return ChatResponse.of(result)
 
 

@@ -43,9 +43,21 @@ NEEDED = {
     "lambdas.handlers.ingest_index": ("DOCUMENTS_TABLE", "DOCUMENTS_BUCKET", "VECTOR_BACKEND"),
     "lambdas.handlers.vector_index_resource": (),
     "lambdas.handlers.pre_sign_up": ("ALLOWED_EMAIL_DOMAINS",),
+    "lambdas.handlers.mcp": (
+        *DATA,
+        "LLM_PROVIDER",
+        "VECTOR_BACKEND",
+        "COGNITO_USER_POOL_ID",
+        "COGNITO_APP_CLIENT_ID",
+    ),
 }
 """Settings each handler's code path needs from the stack (beyond defaults that hold anywhere)."""
-SEARCHES = ("lambdas.handlers.api", "lambdas.handlers.stream", "lambdas.handlers.ingest_index")
+SEARCHES = (
+    "lambdas.handlers.api",
+    "lambdas.handlers.stream",
+    "lambdas.handlers.mcp",
+    "lambdas.handlers.ingest_index",
+)
 
 
 def read_explicitly(function: Function) -> set[str]:
