@@ -18,6 +18,8 @@ from lambdas.core.guard import (
     StreamingLeakFilter,
     Verdict,
     check_input,
+    display_safe,
+    removed_instructions_note,
     sanitise_passages,
 )
 from lambdas.core.models import (
@@ -67,6 +69,8 @@ class _PreparedTurn:
     started_ms: float
     question: Message
     verdict: Verdict
+    note: str
+    """Appended to the answer: says when instructions were removed from retrieved passages."""
 
 
 class ChatService:
@@ -112,7 +116,8 @@ class ChatService:
             return self._finish(
                 turn, OUTPUT_REFUSAL, response.usage, model_id=response.model_id, blocked="system_prompt_leak"
             )
-        return self._finish(turn, response.text, response.usage, model_id=response.model_id)
+        text = display_safe(response.text) + turn.note
+        return self._finish(turn, text, response.usage, model_id=response.model_id)
 
     def stream(self, command: ChatCommand) -> Iterator[TextDelta | ChatResult]:
         """Yield answer deltas, then the stored ChatResult, whose answer is the deltas joined.
@@ -136,7 +141,7 @@ class ChatService:
                 if isinstance(event, StreamEnd):
                     end = event
                     continue
-                safe = leak_filter.feed(event.text)
+                safe = leak_filter.feed(display_safe(event.text))
                 if leak_filter.leaked:
                     break
                 if safe:
@@ -149,9 +154,10 @@ class ChatService:
                 # No text, no tokens to estimate: a model that failed before answering is not charged.
                 self._finish(turn, "".join(parts), None if parts else NO_TOKENS, complete=False)
         refusal, blocked = self._stream_refusal(end, leak_filter, bool(parts))
-        if refusal:
-            parts.append(refusal)
-            yield TextDelta(refusal)
+        ending = refusal or turn.note
+        if ending:
+            parts.append(ending)
+            yield TextDelta(ending)
         yield self._finish(turn, "".join(parts), end.usage, model_id=end.model_id, blocked=blocked)
 
     @staticmethod
@@ -194,6 +200,7 @@ class ChatService:
 
         verdict = check_input(command.message)
         passages: tuple[Passage, ...] = ()
+        redacted = 0
         if self._retriever and not verdict.blocked:
             retrieved = self._retriever.retrieve(command.owner, command.message, self._settings.top_k)
             passages, redacted = sanitise_passages(retrieved)
@@ -226,7 +233,10 @@ class ChatService:
             content=command.message,
             created_at=self._clock.now_iso(),
         )
-        return _PreparedTurn(command, conversation_id, is_new, model, request, started_ms, question, verdict)
+        note = removed_instructions_note(redacted)
+        return _PreparedTurn(
+            command, conversation_id, is_new, model, request, started_ms, question, verdict, note
+        )
 
     def _finish(
         self,
@@ -310,5 +320,5 @@ def _complete_turns(messages: list[Message]) -> list[PromptMessage]:
 
 
 def _title(message: str) -> str:
-    flat = " ".join(message.split())
+    flat = " ".join(display_safe(message).split())
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"

@@ -1,35 +1,15 @@
-"""Prompt-injection defence: an input guard, a passage sanitiser and a system-prompt leak check.
+"""The pattern layer: instructions aimed at the model, recognised by their grammar.
 
-The input guard looks for instructions aimed at the model, not for words: "ignore all previous
-instructions" starting a sentence is an attack, while a question that quotes or discusses the
-phrase ("what does 'ignore previous instructions' do?") is not. Text is also scanned after
-undoing common disguises (Unicode look-alikes and invisible characters, base64, hex, rot13,
-leetspeak), so an encoded attack is judged by what it says once decoded.
-
-These are heuristics: they stop the known, cheap attacks and make the rest more expensive.
-The delimited prompt, the output check and (in the cloud) Bedrock Guardrails are the other layers.
+"ignore all previous instructions" starting a sentence is an attack, while a question that
+quotes or discusses the phrase ("what does 'ignore previous instructions' do?") is not. Cheap
+and precise on the attacks it describes; the classifier layer covers paraphrases.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import codecs
 import re
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 
-from lambdas.core.models import Passage
-
-INPUT_REFUSAL = (
-    "I can't help with that request: it reads as an attempt to change my instructions or to "
-    "reveal how I am configured. If you meant something else, please rephrase your question."
-)
-OUTPUT_REFUSAL = (
-    "I can't share that answer because it would disclose my configuration. "
-    "Please ask about your documents instead."
-)
 REDACTED_INSTRUCTION = "[instruction-like text removed]"
 
 # A clause opener: where an imperative aimed at the model starts. Embedded uses ("how do
@@ -158,114 +138,8 @@ _COMPILED: dict[str, tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]] = {
 }
 _QUOTES = "\"'`“”‘’«»"  # noqa: RUF001 - typographic quotes are the point
 
-# Characters that render as nothing or reorder text: used to hide instructions.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_TAG_BLOCK = range(0xE0000, 0xE0080)
-_HOMOGLYPHS = str.maketrans(
-    # Cyrillic, then Greek letters that look like Latin ones.
-    "аеорсухіјѕԁһАВЕКМНОРСТХІЈЅκνοαεΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
-    "aeopcyxijsdhABEKMHOPCTXIJSkvoaeABEHIKMNOPTXYZ",
-)
-_LEET = str.maketrans("01345789@$!|", "oieastbgasil")
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
-_HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}[\s:]?){12,}")
 
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The guard's judgement on one text. `category` names the attack family when blocked."""
-
-    blocked: bool
-    category: str = ""
-    disguise: str = ""
-    """How the attack was hidden when it only showed after decoding (base64, unicode, ...)."""
-
-    @property
-    def reason(self) -> str:
-        """A machine-readable reason, e.g. `prompt_injection:instruction_override`."""
-        if not self.blocked:
-            return ""
-        suffix = f"+{self.disguise}" if self.disguise else ""
-        return f"prompt_injection:{self.category}{suffix}"
-
-
-ALLOWED = Verdict(blocked=False)
-
-
-def check_input(text: str) -> Verdict:
-    """Judge a user message: blocked when it carries an instruction aimed at the model."""
-    if any(c in _BIDI_CONTROLS or ord(c) in _TAG_BLOCK for c in text):
-        hidden = _decode_tags(text)
-        category = _first_attack(hidden) or "hidden_characters"
-        return Verdict(blocked=True, category=category, disguise="unicode")
-    plain = _first_attack(text)
-    if plain:
-        return Verdict(blocked=True, category=plain)
-    for disguise, decoded in _decoded_variants(text):
-        category = _first_attack(decoded)
-        if category:
-            return Verdict(blocked=True, category=category, disguise=disguise)
-    return ALLOWED
-
-
-def sanitise_passages(passages: Sequence[Passage]) -> tuple[tuple[Passage, ...], int]:
-    """Passages with instruction-like spans replaced by a marker, and how many were changed.
-
-    Retrieved text is data: an uploaded file saying "ignore previous instructions" must not
-    steer the model (indirect injection). The rest of the passage is kept, so a document that
-    merely discusses attacks still answers questions about them.
-    """
-    cleaned: list[Passage] = []
-    changed = 0
-    for passage in passages:
-        text = _redact(passage.text)
-        changed += text != passage.text
-        cleaned.append(replace(passage, text=text) if text != passage.text else passage)
-    return tuple(cleaned), changed
-
-
-class LeakDetector:
-    """Finds verbatim runs of the system prompt in an answer (case and spacing ignored)."""
-
-    def __init__(self, system_prompt: str, *, window: int = 40) -> None:
-        normalised = _squash(system_prompt)
-        self.window = window
-        self._fragments = frozenset(normalised[i : i + window] for i in range(len(normalised) - window + 1))
-
-    def leaks(self, text: str) -> bool:
-        normalised = _squash(text)
-        return any(
-            normalised[i : i + self.window] in self._fragments
-            for i in range(len(normalised) - self.window + 1)
-        )
-
-
-class StreamingLeakFilter:
-    """Passes streamed text on until it completes a verbatim run of the system prompt.
-
-    Text is not held back (the answer streams at the model's pace), so at most `window - 1`
-    characters of a run can reach the client before the run is recognised, too few to
-    disclose the prompt; the delta that completes it is withheld and the stream stops.
-    """
-
-    def __init__(self, detector: LeakDetector) -> None:
-        self._detector = detector
-        self._text = ""
-        self.leaked = False
-
-    def feed(self, delta: str) -> str:
-        """Add a delta; return it when safe to send, '' once a leak was found."""
-        if self.leaked:
-            return ""
-        recent = self._text[-self._detector.window :] + delta
-        if self._detector.leaks(recent):
-            self.leaked = True
-            return ""
-        self._text += delta
-        return delta
-
-
-def _first_attack(text: str) -> str:
+def first_attack(text: str) -> str:
     lowered = text.lower()
     for category, patterns in _COMPILED.items():
         for anchors, pattern in patterns:
@@ -292,7 +166,7 @@ def _quoted(text: str, match: re.Match[str]) -> bool:
     return opened or (closed and text[:start].count(after[0]) % 2 == 1)
 
 
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
     lowered = text.lower()
     for patterns in _COMPILED.values():
         for anchors, pattern in patterns:
@@ -307,65 +181,3 @@ def _redaction(match: re.Match[str]) -> str:
     # Keep the punctuation or newline a clause opener consumed, so sentences stay apart.
     lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip(".!?:;,\n-—( "))]
     return f"{lead}{REDACTED_INSTRUCTION}"
-
-
-def _decoded_variants(text: str) -> Iterator[tuple[str, str]]:
-    """The message as it reads once each common disguise is undone."""
-    transforms: tuple[tuple[str, Callable[[str], str]], ...] = (
-        ("unicode", _unmask_unicode),
-        ("leetspeak", lambda t: _unmask_unicode(t).translate(_LEET)),
-        ("rot13", lambda t: codecs.decode(t, "rot13")),
-        ("reversed", lambda t: t[::-1]),
-    )
-    for disguise, transform in transforms:
-        decoded = transform(text)
-        if decoded != text:
-            yield disguise, decoded
-    for run in _BASE64_RUN.findall(text):
-        decoded = _printable(_b64(run))
-        if decoded:
-            yield "base64", decoded
-    for run in _HEX_RUN.findall(text):
-        decoded = _printable(_hex(run))
-        if decoded:
-            yield "hex", decoded
-
-
-def _unmask_unicode(text: str) -> str:
-    """NFKC (fullwidth and styled letters), no invisible format characters, Latin look-alikes."""
-    folded = unicodedata.normalize("NFKC", text)
-    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
-    return visible.translate(_HOMOGLYPHS)
-
-
-def _decode_tags(text: str) -> str:
-    """Unicode tag characters mirror ASCII invisibly ("ASCII smuggling"): read them as ASCII."""
-    return "".join(chr(ord(c) - 0xE0000) if ord(c) in _TAG_BLOCK else c for c in text)
-
-
-def _b64(run: str) -> bytes:
-    try:
-        return base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return b""
-
-
-def _hex(run: str) -> bytes:
-    try:
-        return bytes.fromhex(re.sub(r"[\s:]", "", run))
-    except ValueError:
-        return b""
-
-
-def _printable(raw: bytes) -> str:
-    """Decoded bytes as text when they are mostly readable, else ''."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return ""
-    readable = sum(c.isprintable() or c.isspace() for c in text)
-    return text if text and readable / len(text) > 0.9 else ""
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.lower().split())
