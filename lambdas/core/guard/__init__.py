@@ -120,15 +120,15 @@ def removed_instructions_note(passages: int) -> str:
 
 
 def sanitise_text(text: str) -> str:
-    """Untrusted text (a passage, later a tool's output) with its instructions removed."""
-    redacted = redact(display_safe(text))
-    parts = _SENTENCE_END.split(redacted)
-    separators = [*_SENTENCE_END.findall(redacted), ""]
-    return "".join(
-        (REDACTED_INSTRUCTION if _instructs(part) else part) + separator
-        for part, separator in zip(parts, separators, strict=True)
+    """Untrusted text (a passage, later a tool's output) with its instructions removed: each
+    sentence the input guard would refuse as a message is replaced by a marker, then any
+    instruction-like span left inside a sentence (a delimiter, say)."""
+    safe = display_safe(text)
+    parts = _SENTENCE_END.split(safe)
+    separators = [*_SENTENCE_END.findall(safe), ""]
+    return redact(
+        "".join(
+            (REDACTED_INSTRUCTION if part.strip() and check_input(part).blocked else part) + separator
+            for part, separator in zip(parts, separators, strict=True)
+        )
     )
-
-
-def _instructs(sentence: str) -> bool:
-    return bool(sentence.strip()) and REDACTED_INSTRUCTION not in sentence and check_input(sentence).blocked

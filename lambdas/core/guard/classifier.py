@@ -24,6 +24,8 @@ _HEADER = struct.Struct("<4sIfff")  # magic, bits, scale, bias, threshold
 _WORD = re.compile(r"\w+")
 _CHAR_NGRAMS = (3, 4, 5)
 _MAX_WORD_CHARS = 24
+MIN_WORDS = 4
+"""Shorter texts give the classifier too little to go on: the pattern layer alone judges them."""
 _MAX_WORDS = 600
 """Long messages are judged on their first and last words: a payload hidden in the middle of
 a long message is left to the pattern layer, which reads everything."""
@@ -56,9 +58,9 @@ class LinearModel:
     weights: array[int]
 
     def probability(self, text: str) -> float:
-        indices = features(text, self.bits)
-        if not indices:
+        if len(_WORD.findall(text)) < MIN_WORDS:
             return 0.0
+        indices = features(text, self.bits)
         total = sum(self.weights[i] for i in indices) * self.scale / math.sqrt(len(indices))
         return 1.0 / (1.0 + math.exp(-(total + self.bias)))
 

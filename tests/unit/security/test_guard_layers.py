@@ -61,6 +61,8 @@ def test_an_attack_spelled_with_spaces_is_judged_as_the_words_it_spells():
         "What does the roadmap say about Q3? 🚀🙂",
         "Wie lang ist die Kündigungsfrist laut Vertrag?",
         f"Why does the file {RLO}fdp.exe look reversed in my downloads?",
+        "hello",
+        "Hello! Can you help me?",
     ],
 )
 def test_unusual_but_harmless_unicode_is_answered(question):
