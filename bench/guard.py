@@ -13,6 +13,7 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 
 from lambdas.core.guard import check_input, sanitise_passages
 from lambdas.core.guard.normalise import views
@@ -22,6 +23,8 @@ from tools.guard.datasets import Example, held_out_examples
 
 Detector = Callable[[Example], bool]
 TYPICAL_QUESTION = "What does the onboarding guide say about expense reports above 500 euros?"
+PASSAGE_CHARS = 1000
+TOP_K = 5
 
 
 def layered(example: Example) -> bool:
@@ -51,12 +54,23 @@ def _rates(examples: list[Example], detector: Detector) -> dict[str, tuple[int, 
     return {group: (flagged, total) for group, (flagged, total) in counts.items()}
 
 
-def _p50_ms(texts: list[str]) -> float:
+def _turn_passages() -> list[Passage]:
+    """Five 1,000-character passages of the project's deployment guide: what a turn retrieves."""
+    text = (Path(__file__).parents[1] / "docs" / "deploy.md").read_text(encoding="utf-8")
+    return [
+        Passage("deploy", "deploy.md", text[start : start + PASSAGE_CHARS], 1.0)
+        for start in range(0, TOP_K * PASSAGE_CHARS, PASSAGE_CHARS)
+    ]
+
+
+def _p50_ms(turn: Callable[[], object], repeats: int = 100) -> float:
+    """Median CPU time of one call: steady on a shared machine, and equal to wall time on an
+    idle one (the guard is single-threaded and does no I/O)."""
     timings = []
-    for text in texts:
-        started = time.perf_counter()
-        check_input(text)
-        timings.append((time.perf_counter() - started) * 1000)
+    for _ in range(repeats):
+        started = time.process_time()
+        turn()
+        timings.append((time.process_time() - started) * 1000)
     return statistics.median(timings)
 
 
@@ -77,14 +91,14 @@ def run() -> dict[str, float]:
     flagged, benign = layered_rates["benign"]
     results["guard_detection_rate"] = round(detected / attacks, 3)
     results["guard_false_positive_rate"] = round(flagged / benign, 3)
-    messages = [e.text for e in examples if e.kind == "message"]
-    p50_typical = _p50_ms([TYPICAL_QUESTION] * 200)
-    p50_held_out = _p50_ms(messages)
+    passages = _turn_passages()
+    question_ms = _p50_ms(lambda: check_input(TYPICAL_QUESTION))
+    turn_ms = _p50_ms(lambda: (check_input(TYPICAL_QUESTION), sanitise_passages(passages)))
     print(
-        f"  guard latency p50: {p50_typical:.2f} ms for a typical question, "
-        f"{p50_held_out:.2f} ms over the held-out messages"
+        f"  guard latency p50 (CPU): {question_ms:.2f} ms for a question alone, {turn_ms:.2f} ms per turn "
+        f"with {TOP_K} retrieved passages of {PASSAGE_CHARS} characters"
     )
-    results["guard_latency_p50_ms"] = round(p50_typical, 2)
+    results["guard_latency_p50_ms"] = round(turn_ms, 2)
     return results
 
 

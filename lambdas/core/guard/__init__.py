@@ -46,8 +46,11 @@ OUTPUT_REFUSAL = (
     "Please ask about your documents instead."
 )
 CLASSIFIER = "classifier"
-_PATTERNS_ONLY = frozenset({"rot13", "reversed"})
-_SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s+|\n+")  # Latin and CJK sentence ends
+# Reversed and rot13 readings of any text look like noise, too unlike the training data for
+# the classifier to judge: only the patterns read them.
+_CLASSIFIED = frozenset({"", "unicode", "spacing", "leetspeak", "base64", "hex"})
+_CLASSIFIED_IN_DOCUMENTS = frozenset({"", "unicode", "base64", "hex"})
+SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s+|\n+")  # Latin and CJK sentence ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +80,22 @@ def check_input(text: str) -> Verdict:
     Text that is merely unusual (right-to-left scripts, bidi controls, emoji) is judged by
     what it says; only invisible tag characters, which no keyboard types, are refused outright.
     """
-    readings = [("", text), *views(text)]
+    return _judge(text, load_model().threshold, whole_text_ciphers=True)
+
+
+def _judge(text: str, threshold: float, *, whole_text_ciphers: bool) -> Verdict:
+    """Patterns on every reading of the text, then the classifier on the readings it can judge.
+    Documents (no `whole_text_ciphers`) get the classifier on their plain and decoded-span
+    readings only: a sentence's leetspeak or spacing reading is left to the patterns there."""
+    readings = [("", text), *views(text, whole_text_ciphers=whole_text_ciphers)]
+    classified = _CLASSIFIED if whole_text_ciphers else _CLASSIFIED_IN_DOCUMENTS
     for disguise, reading in readings:
         category = first_attack(reading)
         if category:
             return Verdict(blocked=True, category=category, disguise=disguise)
     model = load_model()
     for disguise, reading in readings[1:]:
-        # Reversed and rot13 readings of any text look like noise, too unlike the training
-        # data for the classifier to judge: only the patterns read them.
-        if disguise not in _PATTERNS_ONLY and model.probability(reading) >= model.threshold:
+        if disguise in classified and model.probability(reading) >= threshold:
             return Verdict(blocked=True, category=CLASSIFIER, disguise=disguise)
     if has_tag_characters(text):
         return Verdict(blocked=True, category="hidden_characters", disguise="unicode")
@@ -121,14 +130,20 @@ def removed_instructions_note(passages: int) -> str:
 
 def sanitise_text(text: str) -> str:
     """Untrusted text (a passage, later a tool's output) with its instructions removed: each
-    sentence the input guard would refuse as a message is replaced by a marker, then any
-    instruction-like span left inside a sentence (a delimiter, say)."""
+    sentence the guard judges an instruction (patterns, or the classifier above the passage
+    threshold) is replaced by a marker, then any instruction-like span left inside a sentence
+    (a delimiter, say). Whole-sentence rot13 and reversal are not tried on documents."""
+    threshold = load_model().passage_threshold
     safe = display_safe(text)
-    parts = _SENTENCE_END.split(safe)
-    separators = [*_SENTENCE_END.findall(safe), ""]
+    parts = SENTENCE_END.split(safe)
+    separators = [*SENTENCE_END.findall(safe), ""]
     return redact(
         "".join(
-            (REDACTED_INSTRUCTION if part.strip() and check_input(part).blocked else part) + separator
+            (REDACTED_INSTRUCTION if _instructs(part, threshold) else part) + separator
             for part, separator in zip(parts, separators, strict=True)
         )
     )
+
+
+def _instructs(sentence: str, threshold: float) -> bool:
+    return bool(sentence.strip()) and _judge(sentence, threshold, whole_text_ciphers=False).blocked

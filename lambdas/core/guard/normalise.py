@@ -17,7 +17,8 @@ from collections.abc import Iterator
 
 # Characters that reorder text or render as nothing: used to hide or disguise instructions.
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_TAG_BLOCK = range(0xE0000, 0xE0080)
+_TAG_CHARACTER = re.compile("[\U000e0000-\U000e007f]")
+_HIDDEN = re.compile("[\U000e0000-\U000e007f" + "".join(BIDI_CONTROLS) + "]")
 # Cyrillic and Greek letters that look like Latin ones (Unicode confusables that NFKC keeps).
 _HOMOGLYPHS = str.maketrans(
     "аеорсухіјѕԁһԛԝаАВЕКМНОРСТХІЈЅκνοαεριτυΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
@@ -32,40 +33,44 @@ _HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}[\s:]?){12,}")
 
 def has_tag_characters(text: str) -> bool:
     """Unicode tag characters mirror ASCII invisibly ("ASCII smuggling"): never in normal text."""
-    return any(ord(c) in _TAG_BLOCK for c in text)
+    return _TAG_CHARACTER.search(text) is not None
 
 
 def display_safe(text: str) -> str:
     """Text without bidi controls or tag characters: safe to show as a title or an answer."""
-    return "".join(c for c in text if c not in BIDI_CONTROLS and ord(c) not in _TAG_BLOCK)
+    return _HIDDEN.sub("", text)
 
 
 def unmask(text: str) -> str:
     """NFKC (fullwidth and styled letters), invisible characters dropped, look-alikes folded to
     Latin. Tag characters are read as the ASCII they mirror."""
-    revealed = "".join(chr(ord(c) - 0xE0000) if ord(c) in _TAG_BLOCK else c for c in text)
+    if text.isascii():
+        return text  # nothing to fold: no look-alikes, format or compatibility characters
+    revealed = _TAG_CHARACTER.sub(lambda m: chr(ord(m.group(0)) - 0xE0000), text)
     folded = unicodedata.normalize("NFKC", revealed)
     visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
     return visible.translate(_HOMOGLYPHS)
 
 
-def views(text: str) -> Iterator[tuple[str, str]]:
+def views(text: str, *, whole_text_ciphers: bool = True) -> Iterator[tuple[str, str]]:
     """(disguise, text) pairs: the unmasked text first (disguise ''), then each decoding that
-    changes it. Every view is worth judging: benign text decodes to nonsense."""
+    changes it. Every view is worth judging: benign text decodes to nonsense. Without
+    `whole_text_ciphers`, the rot13 and reversed readings of the whole text are left out."""
     plain = unmask(text)
     yield ("unicode" if plain != text else ""), plain
     seen = {plain}
-    for disguise, decoded in _decodings(plain):
+    for disguise, decoded in _decodings(plain, whole_text_ciphers):
         if decoded and decoded not in seen:
             seen.add(decoded)
             yield disguise, decoded
 
 
-def _decodings(plain: str) -> Iterator[tuple[str, str]]:
+def _decodings(plain: str, whole_text_ciphers: bool) -> Iterator[tuple[str, str]]:
     yield "spacing", _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), plain)
     yield "leetspeak", _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), plain)
-    yield "rot13", codecs.decode(plain, "rot13")
-    yield "reversed", plain[::-1]
+    if whole_text_ciphers:
+        yield "rot13", codecs.decode(plain, "rot13")
+        yield "reversed", plain[::-1]
     for run in _BASE64_RUN.findall(plain):
         yield "base64", _printable(_b64(run))
     for run in _HEX_RUN.findall(plain):

@@ -137,21 +137,39 @@ _COMPILED: dict[str, tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]] = {
     for category, patterns in _PATTERNS.items()
 }
 _QUOTES = "\"'`“”‘’«»"  # noqa: RUF001 - typographic quotes are the point
+_ALL_ANCHORS = sorted(
+    {a for groups in _ANCHORS.values() for anchors in groups for a in anchors}, key=len, reverse=True
+)
+# One scan finds every anchor: at each position the longest anchor starting there is taken,
+# and it implies the shorter anchors inside it ("aim" contains "ai").
+_ANCHOR_SCAN = re.compile("(?=(" + "|".join(re.escape(a) for a in _ALL_ANCHORS) + "))")
+_IMPLIED = {a: frozenset(b for b in _ALL_ANCHORS if b in a) for a in _ALL_ANCHORS}
+_ORDERED = [
+    (category, anchors, pattern) for category, patterns in _COMPILED.items() for anchors, pattern in patterns
+]
+_BY_ANCHOR = {
+    a: frozenset(i for i, (_, anchors, _) in enumerate(_ORDERED) if a in anchors) for a in _ALL_ANCHORS
+}
 
 
 def first_attack(text: str) -> str:
-    lowered = text.lower()
-    for category, patterns in _COMPILED.items():
-        for anchors, pattern in patterns:
-            if not _may_match(lowered, anchors):
-                continue
-            if any(not _quoted(text, match) for match in pattern.finditer(text)):
-                return category
+    """The attack family of the first pattern that matches outside quotes, or ''."""
+    for index in _candidates(text):
+        category, _, pattern = _ORDERED[index]
+        if any(not _quoted(text, match) for match in pattern.finditer(text)):
+            return category
     return ""
 
 
-def _may_match(lowered: str, anchors: tuple[str, ...]) -> bool:
-    return any(anchor in lowered for anchor in anchors)
+def _candidates(text: str) -> list[int]:
+    """Indices of the patterns one of whose anchors occurs in the text, in pattern order."""
+    present = anchors_in(text.lower())
+    return sorted(frozenset().union(*(_BY_ANCHOR[anchor] for anchor in present)))
+
+
+def anchors_in(lowered: str) -> frozenset[str]:
+    """Every anchor word that occurs in the (lowercased) text."""
+    return frozenset([anchor for anchor in _ALL_ANCHORS if anchor in lowered])
 
 
 def _quoted(text: str, match: re.Match[str]) -> bool:
@@ -167,13 +185,9 @@ def _quoted(text: str, match: re.Match[str]) -> bool:
 
 
 def redact(text: str) -> str:
-    lowered = text.lower()
-    for patterns in _COMPILED.values():
-        for anchors, pattern in patterns:
-            if _may_match(lowered, anchors):
-                redacted = pattern.sub(_redaction, text)
-                if redacted != text:
-                    text, lowered = redacted, redacted.lower()
+    """Text with every span a pattern matches replaced by the marker."""
+    for index in _candidates(text):
+        text = _ORDERED[index][2].sub(_redaction, text)
     return text
 
 
