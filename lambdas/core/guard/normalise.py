@@ -26,6 +26,7 @@ _HOMOGLYPHS = str.maketrans(
 )
 _LEET = str.maketrans("013457@$!|", "oieatsasil")
 _LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[013457@$!|])[\w@$!|]+\b", re.IGNORECASE)
+_LEET_HINT = re.compile(r"[a-z][013457@$!|]|[013457@$!|][a-z]", re.IGNORECASE)
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}[\s:]?){12,}")
@@ -67,7 +68,8 @@ def views(text: str, *, whole_text_ciphers: bool = True) -> Iterator[tuple[str, 
 
 def _decodings(plain: str, whole_text_ciphers: bool) -> Iterator[tuple[str, str]]:
     yield "spacing", _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), plain)
-    yield "leetspeak", _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), plain)
+    if _LEET_HINT.search(plain):
+        yield "leetspeak", _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), plain)
     if whole_text_ciphers:
         yield "rot13", codecs.decode(plain, "rot13")
         yield "reversed", plain[::-1]
