@@ -3,9 +3,13 @@ built on a passage that carried instructions says they were removed."""
 
 from __future__ import annotations
 
+import pytest
+
 from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService
+from lambdas.core.conversations import ConversationService
+from lambdas.core.errors import InvalidRequest
 from lambdas.core.guard import REDACTED_INSTRUCTION, removed_instructions_note
 from lambdas.core.models import ChatCommand, ChatResult, ModelInfo, Passage, TextDelta
 from tests.support.fakes import FixedClock, ScriptedModel, SequentialIds
@@ -43,6 +47,18 @@ def test_a_right_to_left_override_is_stripped_from_title_and_answer_and_the_turn
     assert not result.blocked
     assert result.answer == "The file is fdp.exe"
     assert store.get_conversation("u", result.conversation_id).title == "What is fdp.exe?"
+
+
+def test_a_rename_drops_bidi_controls_and_refuses_a_title_of_nothing_else():
+    store = InMemoryConversationStore()
+    result = service(ScriptedModel(answer="Hi"), store, []).answer(ChatCommand(owner="u", message="hello"))
+    conversations = ConversationService(store)
+
+    renamed = conversations.rename("u", result.conversation_id, f"Budget {RLO}2027")
+
+    assert renamed.title == "Budget 2027"
+    with pytest.raises(InvalidRequest, match="visible"):
+        conversations.rename("u", result.conversation_id, RLO)
 
 
 def test_instructions_in_a_passage_never_reach_the_model_and_the_answer_says_so():
