@@ -15,8 +15,10 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-# Characters that reorder text or render as nothing: used to hide or disguise instructions.
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Embeddings, overrides and isolates: they reorder the text that follows (a right-to-left
+# override shows "exe.pdf" as "fdp.exe"). The plain direction marks (LRM, RLM, ALM) only nudge
+# neutral characters, and right-to-left writing needs them, so they stay.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _TAG_CHARACTER = re.compile("[\U000e0000-\U000e007f]")
 _HIDDEN = re.compile("[\U000e0000-\U000e007f" + "".join(BIDI_CONTROLS) + "]")
 # Cyrillic and Greek letters that look like Latin ones (Unicode confusables that NFKC keeps).

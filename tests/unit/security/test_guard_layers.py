@@ -74,8 +74,8 @@ def test_invisible_tag_characters_are_refused():
     assert check_input(f"What is S3?{smuggled}").reason == "prompt_injection:hidden_characters+unicode"
 
 
-def test_display_safe_strips_bidi_controls_and_keeps_right_to_left_text():
-    assert display_safe(f"{RLO}fdp.exe שלום") == "fdp.exe שלום"
+def test_display_safe_strips_bidi_controls_and_keeps_right_to_left_text_with_its_marks():
+    assert display_safe(f"{RLO}fdp.exe שלום\u200f!") == "fdp.exe שלום\u200f!"
 
 
 def test_a_paraphrased_instruction_in_a_passage_is_removed_and_the_facts_kept():
