@@ -1,27 +1,106 @@
-"""Input guard quality on the labelled attack set: detection rate and false-positive rate.
+"""Input guard quality on attacks written by others, and its latency.
 
-Baseline, named: a guard that blocks nothing (detection 0, false positives 0). The set is
-`tests/unit/security/attacks.py`; it was written together with the guard's patterns, so
-these figures are an upper bound for attacks of the same families, not for novel ones.
+Held-out sources, never used to train or tune the guard (see `tools/guard/datasets.py`):
+bastioncorpus 0.6.0 and agent-injection-bench 0.1.0 (both MIT). Messages go through
+`check_input`; retrieved passages and tool outputs (indirect injection) through
+`sanitise_passages`, where detected means an instruction was removed. Baseline, named and
+run on the same data: the pattern layer alone (with the same decoding of disguises).
 """
 
 from __future__ import annotations
 
-from lambdas.core.guard import check_input
-from tests.unit.security.attacks import ATTACKS, BENIGN
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from lambdas.core.guard import check_input, sanitise_passages
+from lambdas.core.guard.normalise import views
+from lambdas.core.guard.patterns import REDACTED_INSTRUCTION, first_attack, redact
+from lambdas.core.models import Passage
+from tools.guard.datasets import Example, held_out_examples
+
+Detector = Callable[[Example], bool]
+TYPICAL_QUESTION = "What does the onboarding guide say about expense reports above 500 euros?"
+PASSAGE_CHARS = 1000
+TOP_K = 5
+
+
+def layered(example: Example) -> bool:
+    if example.kind == "message":
+        return check_input(example.text).blocked
+    return sanitise_passages([Passage("doc", "held-out", example.text, 1.0)])[1] > 0
+
+
+def patterns_only(example: Example) -> bool:
+    if example.kind == "message":
+        return any(first_attack(view) for view in (example.text, *(view for _, view in views(example.text))))
+    return REDACTED_INSTRUCTION in redact(example.text)
+
+
+def _rates(examples: list[Example], detector: Detector) -> dict[str, tuple[int, int]]:
+    """(flagged, total) per group: attacks and benign, by kind, and non-English attacks."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for example in examples:
+        label = "attacks" if example.attack else "benign"
+        groups = [label, f"{label} {example.kind}s"]
+        if example.lang != "en":
+            groups.append(f"{label} non-English")
+        flagged = detector(example)
+        for group in groups:
+            counts[group][0] += flagged
+            counts[group][1] += 1
+    return {group: (flagged, total) for group, (flagged, total) in counts.items()}
+
+
+def _turn_passages() -> list[Passage]:
+    """Five 1,000-character passages of the project's deployment guide: what a turn retrieves."""
+    text = (Path(__file__).parents[1] / "docs" / "deploy.md").read_text(encoding="utf-8")
+    return [
+        Passage("deploy", "deploy.md", text[start : start + PASSAGE_CHARS], 1.0)
+        for start in range(0, TOP_K * PASSAGE_CHARS, PASSAGE_CHARS)
+    ]
+
+
+def _p50_ms(turn: Callable[[], object], repeats: int = 100) -> float:
+    """Median CPU time of one call: steady on a shared machine, and equal to wall time on an
+    idle one (the guard is single-threaded and does no I/O)."""
+    timings = []
+    for _ in range(repeats):
+        started = time.process_time()
+        turn()
+        timings.append((time.process_time() - started) * 1000)
+    return statistics.median(timings)
 
 
 def run() -> dict[str, float]:
-    detected = sum(check_input(text).blocked for _, text in ATTACKS)
-    false_positives = sum(check_input(text).blocked for text in BENIGN)
-    detection_rate = detected / len(ATTACKS)
-    false_positive_rate = false_positives / len(BENIGN)
+    examples = held_out_examples()
+    check_input(TYPICAL_QUESTION)  # load the model outside the timings
+    results: dict[str, float] = {}
+    print("input guard on held-out sources bastioncorpus 0.6.0 + agent-injection-bench 0.1.0 (MIT):")
+    for name, detector in (("patterns only (baseline)", patterns_only), ("layered guard", layered)):
+        rates = _rates(examples, detector)
+        figures = ", ".join(
+            f"{group} {flagged}/{total} ({flagged / total:.1%})"
+            for group, (flagged, total) in sorted(rates.items())
+        )
+        print(f"  {name}: {figures}")
+    layered_rates = _rates(examples, layered)
+    detected, attacks = layered_rates["attacks"]
+    flagged, benign = layered_rates["benign"]
+    results["guard_detection_rate"] = round(detected / attacks, 3)
+    results["guard_false_positive_rate"] = round(flagged / benign, 3)
+    passages = _turn_passages()
+    question_ms = _p50_ms(lambda: check_input(TYPICAL_QUESTION))
+    turn_ms = _p50_ms(lambda: (check_input(TYPICAL_QUESTION), sanitise_passages(passages)))
     print(
-        f"input guard: detection rate {detection_rate:.3f} ({detected}/{len(ATTACKS)} attacks), "
-        f"false-positive rate {false_positive_rate:.3f} ({false_positives}/{len(BENIGN)} benign); "
-        "baseline (no guard) 0.000 / 0.000"
+        f"  guard latency p50 (CPU): {question_ms:.2f} ms for a question alone, {turn_ms:.2f} ms per turn "
+        f"with {TOP_K} retrieved passages of {PASSAGE_CHARS} characters"
     )
-    return {
-        "guard_detection_rate": round(detection_rate, 3),
-        "guard_false_positive_rate": round(false_positive_rate, 3),
-    }
+    results["guard_latency_p50_ms"] = round(turn_ms, 2)
+    return results
+
+
+if __name__ == "__main__":
+    run()

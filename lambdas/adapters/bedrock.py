@@ -72,11 +72,14 @@ class BedrockChatModel:
                 events.close()
 
     def _converse_params(self, request: ModelRequest) -> dict[str, Any]:
+        messages = [
+            {"role": message.role, "content": [{"text": message.content}]} for message in request.messages
+        ]
+        if self._guardrail is not None and request.question and messages:
+            messages[-1]["content"] = _guarded_input(request.messages[-1].content, request.question)
         params: dict[str, Any] = {
             "modelId": request.model_id,
-            "messages": [
-                {"role": message.role, "content": [{"text": message.content}]} for message in request.messages
-            ],
+            "messages": messages,
             "inferenceConfig": {"maxTokens": request.max_tokens, "temperature": request.temperature},
         }
         # Bedrock rejects empty text blocks, so an empty system prompt is left out.
@@ -132,6 +135,22 @@ def no_model_access(model_id: str, region: str) -> ModelUnavailable:
         f"Model {model_id} is not available to this account in {region}: enable access to it "
         f"in the Amazon Bedrock console (Model access) for region {region}."
     )
+
+
+def _guarded_input(content: str, question: str) -> list[dict[str, Any]]:
+    """The current turn with the user's own words tagged as guard content.
+
+    With a `guardContent` block in the request, the guardrail's input filters (prompt attack
+    among them) judge only that block: the user's question is evaluated as user input, and
+    the retrieved passages and history before it are not mistaken for an attack. The model
+    reads both blocks in order, as one message.
+    """
+    guarded = {"guardContent": {"text": {"text": question, "qualifiers": ["guard_content"]}}}
+    context = content.removesuffix(question)
+    if context == content:
+        # Not the rendered question (should not happen): guard the whole turn.
+        return [{"guardContent": {"text": {"text": content, "qualifiers": ["guard_content"]}}}]
+    return [{"text": context}, guarded] if context.strip() else [guarded]
 
 
 def _error_code(error: ClientError) -> str:

@@ -18,6 +18,8 @@ from lambdas.core.guard import (
     StreamingLeakFilter,
     Verdict,
     check_input,
+    display_safe,
+    removed_instructions_note,
     sanitise_passages,
 )
 from lambdas.core.models import (
@@ -67,6 +69,8 @@ class _PreparedTurn:
     started_ms: float
     question: Message
     verdict: Verdict
+    note: str
+    """Appended to the answer: says when instructions were removed from retrieved passages."""
 
 
 class ChatService:
@@ -112,7 +116,8 @@ class ChatService:
             return self._finish(
                 turn, OUTPUT_REFUSAL, response.usage, model_id=response.model_id, blocked="system_prompt_leak"
             )
-        return self._finish(turn, response.text, response.usage, model_id=response.model_id)
+        text = display_safe(response.text) + turn.note
+        return self._finish(turn, text, response.usage, model_id=response.model_id)
 
     def stream(self, command: ChatCommand) -> Iterator[TextDelta | ChatResult]:
         """Yield answer deltas, then the stored ChatResult, whose answer is the deltas joined.
@@ -136,7 +141,7 @@ class ChatService:
                 if isinstance(event, StreamEnd):
                     end = event
                     continue
-                safe = leak_filter.feed(event.text)
+                safe = leak_filter.feed(display_safe(event.text))
                 if leak_filter.leaked:
                     break
                 if safe:
@@ -149,9 +154,10 @@ class ChatService:
                 # No text, no tokens to estimate: a model that failed before answering is not charged.
                 self._finish(turn, "".join(parts), None if parts else NO_TOKENS, complete=False)
         refusal, blocked = self._stream_refusal(end, leak_filter, bool(parts))
-        if refusal:
-            parts.append(refusal)
-            yield TextDelta(refusal)
+        ending = refusal or turn.note
+        if ending:
+            parts.append(ending)
+            yield TextDelta(ending)
         yield self._finish(turn, "".join(parts), end.usage, model_id=end.model_id, blocked=blocked)
 
     @staticmethod
@@ -174,7 +180,8 @@ class ChatService:
             raise InvalidRequest("query must not be blank", field="query")
         if self._rate_limiter:
             self._rate_limiter.admit(owner)
-        return self._safe_passages(owner, query, top_k)
+        passages, _ = self._safe_passages(owner, query, top_k)
+        return passages
 
     def limits(self, owner: str) -> LimitStatus | None:
         """The owner's limits and remaining daily budget; None when no limits are configured."""
@@ -205,8 +212,9 @@ class ChatService:
 
         verdict = check_input(command.message)
         passages: tuple[Passage, ...] = ()
+        redacted = 0
         if not verdict.blocked:
-            passages = self._safe_passages(command.owner, command.message, self._settings.top_k)
+            passages, redacted = self._safe_passages(command.owner, command.message, self._settings.top_k)
         plan = plan_context(
             context_window=model.context_window,
             reserved_output_tokens=max_tokens,
@@ -234,16 +242,20 @@ class ChatService:
             content=command.message,
             created_at=self._clock.now_iso(),
         )
-        return _PreparedTurn(command, conversation_id, is_new, model, request, started_ms, question, verdict)
+        note = removed_instructions_note(redacted)
+        return _PreparedTurn(
+            command, conversation_id, is_new, model, request, started_ms, question, verdict, note
+        )
 
-    def _safe_passages(self, owner: str, query: str, top_k: int) -> tuple[Passage, ...]:
-        """Retrieved passages with instruction-like text removed: a model reads them."""
+    def _safe_passages(self, owner: str, query: str, top_k: int) -> tuple[tuple[Passage, ...], int]:
+        """Retrieved passages with instruction-like text removed (a model reads them), and how
+        many sentences were removed."""
         if self._retriever is None:
-            return ()
+            return (), 0
         passages, redacted = sanitise_passages(self._retriever.retrieve(owner, query, top_k))
         if redacted:
             logger.warning("instruction-like text removed from %d retrieved passages", redacted)
-        return passages
+        return passages, redacted
 
     def _finish(
         self,
@@ -327,5 +339,5 @@ def _complete_turns(messages: list[Message]) -> list[PromptMessage]:
 
 
 def _title(message: str) -> str:
-    flat = " ".join(message.split())
+    flat = " ".join(display_safe(message).split())
     return flat if len(flat) <= TITLE_CHARS else flat[: TITLE_CHARS - 1].rstrip() + "…"

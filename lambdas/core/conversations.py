@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lambdas.core.errors import NotFound
+from lambdas.core.errors import InvalidRequest, NotFound
+from lambdas.core.guard import display_safe
 from lambdas.core.models import Conversation, Message
 from lambdas.core.ports import ConversationStore
 
@@ -21,7 +22,11 @@ class ConversationService:
         return conversation, self._store.list_messages(owner, conversation_id)
 
     def rename(self, owner: str, conversation_id: str, title: str) -> Conversation:
-        conversation = self._store.rename_conversation(owner, conversation_id, title)
+        """Rename; characters that reorder or hide text (a right-to-left override) are dropped."""
+        visible = display_safe(title)
+        if not visible.strip():
+            raise InvalidRequest("title must contain visible characters", field="title")
+        conversation = self._store.rename_conversation(owner, conversation_id, visible)
         if conversation is None:
             raise NotFound(f"conversation {conversation_id} not found")
         return conversation

@@ -57,11 +57,11 @@ def upload(filename: str, data: bytes, content_type: str, *, owner: str = "user-
     return body
 
 
-def ingest(ticket: dict[str, Any]) -> dict[str, Any]:
+def ingest(ticket: dict[str, Any], *, owner: str = "user-a") -> dict[str, Any]:
     """Run the ingestion workflow the upload event starts, then read the document back."""
     run_workflow(get_services().settings.documents_bucket, ticket["upload"]["fields"]["key"])
     owner_document = ticket["document"]
-    status, document = call("GET", f"/v1/documents/{owner_document['id']}")
+    status, document = call("GET", f"/v1/documents/{owner_document['id']}", owner=owner)
     assert status == 200
     return document
 

