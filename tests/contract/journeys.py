@@ -28,6 +28,7 @@ CONNECTION_ID = "L0SM9cOFvHcCIhw="
 DOCUMENT = b"# Capitals\n\nParis is the capital of France. Berlin is the capital of Germany.\n"
 MCP_PROTOCOL_VERSION = "2025-11-25"
 MISSING_DOCUMENT = "0b9d2f1e7c3a4e5b8a6d1f2e3d4c5b6a"
+METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 
 
 @dataclass
@@ -191,6 +192,8 @@ class Journeys:
             },
         )
         outcome.results["mcp_anonymous"] = self.mcp_post(cloud, outcome, start, token=None)
+        # Where the 401 points the client: the metadata naming the authorization server.
+        outcome.results["mcp_metadata"] = self.mcp_request(cloud, outcome, "GET", METADATA_PATH)
         document_id = json.loads(self.upload_form(cloud, outcome)["body"])["document"]["id"]
         outcome.results["mcp_document"] = document_id
         token = identity.access_token(OWNER)
@@ -210,11 +213,24 @@ class Journeys:
     def mcp_post(
         self, cloud: Cloud, outcome: Outcome, message: dict[str, Any], *, token: str | None
     ) -> dict[str, Any]:
-        """One JSON-RPC message as API Gateway proxies `POST /mcp`: no authorizer, the bearer
-        token in a header; the response with lower-cased headers and a parsed body."""
+        """One JSON-RPC message, as an MCP client sends it over Streamable HTTP."""
+        return self.mcp_request(cloud, outcome, "POST", "/mcp", message, token=token)
+
+    def mcp_request(
+        self,
+        cloud: Cloud,
+        outcome: Outcome,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        """A request as API Gateway proxies it to the MCP function's resources: no authorizer,
+        the bearer token in a header; the response with lower-cased headers and a parsed body."""
         domain = self.rest_api_domain()
         stage_name = self.deployment.one("AWS::ApiGateway::Stage")[2]["Properties"]["StageName"]
-        event = rest_event("POST", "/mcp", body=message)
+        event = rest_event(method, path, body=body)
         del event["requestContext"]["authorizer"]
         headers = {
             "Host": domain,
@@ -226,14 +242,14 @@ class Journeys:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         event.update(
-            resource="/mcp",
+            resource=path,
             headers=headers,
             multiValueHeaders={name: [value] for name, value in headers.items()},
             pathParameters=None,
         )
         event["requestContext"].update(
-            resourcePath="/mcp",
-            path=f"/{stage_name}/mcp",
+            resourcePath=path,
+            path=f"/{stage_name}{path}",
             stage=stage_name,
             domainName=domain,
             apiId=domain.partition(".")[0],

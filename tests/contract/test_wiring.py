@@ -206,6 +206,16 @@ def test_an_mcp_client_without_a_token_is_pointed_to_the_resource_metadata(journ
     assert f'resource_metadata="{metadata}"' in response["headers"]["www-authenticate"]
 
 
+def test_the_mcp_resource_metadata_names_the_templates_user_pool(journal: Journal) -> None:
+    response = succeeded(journal, "mcp").results["mcp_metadata"]
+    assert response["statusCode"] == 200
+    stack, pool_id, _ = journal.deployment.one("AWS::Cognito::UserPool")
+    issuer = f"https://cognito-idp.{journal.deployment.region}.amazonaws.com/{journal.deployment.ref(stack, pool_id)}"
+    domain = Journeys(journal.deployment).rest_api_domain()
+    assert response["body"]["authorization_servers"] == [issuer]
+    assert response["body"]["resource"] == f"https://{domain}/prod/mcp"
+
+
 def test_an_mcp_client_with_an_access_token_lists_the_tools_and_calls_them(journal: Journal) -> None:
     outcome = succeeded(journal, "mcp")
     responses = outcome.results["mcp"]
