@@ -74,6 +74,7 @@ def journal(deployment: Deployment) -> Journal:
             outcome.results["authorizer"] = journeys.connect(cloud, outcome, identity)
 
         journal.outcomes["connect"] = journeys.run(connect)
+        journal.outcomes["mcp"] = journeys.run(lambda cloud, outcome: journeys.mcp(cloud, outcome, identity))
         journal.outcomes["stream"] = journeys.run(journeys.stream)
         modules = {function.module for function in deployment.functions}
         if "lambdas.handlers.vector_index_resource" in modules:

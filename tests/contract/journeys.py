@@ -26,6 +26,9 @@ from tests.support.events import rest_event
 OWNER = "8a1f6c2e-0d4b-4f43-9a57-2b8e5f7c1d30"
 CONNECTION_ID = "L0SM9cOFvHcCIhw="
 DOCUMENT = b"# Capitals\n\nParis is the capital of France. Berlin is the capital of Germany.\n"
+MCP_PROTOCOL_VERSION = "2025-11-25"
+MISSING_DOCUMENT = "0b9d2f1e7c3a4e5b8a6d1f2e3d4c5b6a"
+METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 
 
 @dataclass
@@ -91,8 +94,7 @@ class Journeys:
 
     def upload(self, cloud: Cloud, outcome: Outcome) -> None:
         """Upload form -> the browser's POST -> S3 "Object Created" -> ingestion workflow -> READY."""
-        form = {"filename": "capitals.md", "content_type": "text/markdown", "size_bytes": len(DOCUMENT)}
-        created = self.api(cloud, outcome, "POST", "/v1/documents", form)
+        created = self.upload_form(cloud, outcome)
         outcome.results["upload"] = created
         ticket = json.loads(created["body"])
         key = ticket["upload"]["fields"]["key"]
@@ -113,6 +115,11 @@ class Journeys:
         outcome.results["redelivery"] = self.ingest(cloud, outcome, event)
         document_id = ticket["document"]["id"]
         outcome.results["document"] = self.api(cloud, outcome, "GET", f"/v1/documents/{document_id}")
+
+    def upload_form(self, cloud: Cloud, outcome: Outcome) -> dict[str, Any]:
+        """The upload form's request: a PENDING document and the signed form for its object."""
+        form = {"filename": "capitals.md", "content_type": "text/markdown", "size_bytes": len(DOCUMENT)}
+        return self.api(cloud, outcome, "POST", "/v1/documents", form)
 
     def ingest(self, cloud: Cloud, outcome: Outcome, event: dict[str, Any]) -> Execution:
         execution, output = self.workflow(cloud, outcome, "Ingestion", event)
@@ -171,6 +178,94 @@ class Journeys:
 
         return StateMachine(definition, run_lambda, run_integration).start(event)
 
+    # -- MCP ------------------------------------------------------------------------------
+
+    def mcp(self, cloud: Cloud, outcome: Outcome, identity: CognitoIdentity) -> None:
+        """An MCP client on `/mcp`: refused without a token, then, with the user's access token,
+        the handshake, the tool list and each tool on a document the upload form created."""
+        start = rpc(
+            "initialize",
+            {
+                "protocolVersion": MCP_PROTOCOL_VERSION,
+                "capabilities": {},
+                "clientInfo": {"name": "contract", "version": "1"},
+            },
+        )
+        outcome.results["mcp_anonymous"] = self.mcp_post(cloud, outcome, start, token=None)
+        # Where the 401 points the client: the metadata naming the authorization server.
+        outcome.results["mcp_metadata"] = self.mcp_request(cloud, outcome, "GET", METADATA_PATH)
+        document_id = json.loads(self.upload_form(cloud, outcome)["body"])["document"]["id"]
+        outcome.results["mcp_document"] = document_id
+        token = identity.access_token(OWNER)
+        calls = {
+            "initialize": start,
+            "tools/list": rpc("tools/list"),
+            "list_documents": tool_call("list_documents", {}),
+            "search_documents": tool_call("search_documents", {"query": "capital of France"}),
+            "get_document_status": tool_call("get_document_status", {"id": document_id}),
+            "missing_document": tool_call("get_document_status", {"id": MISSING_DOCUMENT}),
+            "ask": tool_call("ask", {"question": "What is the capital of France?"}),
+        }
+        outcome.results["mcp"] = {
+            name: self.mcp_post(cloud, outcome, message, token=token) for name, message in calls.items()
+        }
+
+    def mcp_post(
+        self, cloud: Cloud, outcome: Outcome, message: dict[str, Any], *, token: str | None
+    ) -> dict[str, Any]:
+        """One JSON-RPC message, as an MCP client sends it over Streamable HTTP."""
+        return self.mcp_request(cloud, outcome, "POST", "/mcp", message, token=token)
+
+    def mcp_request(
+        self,
+        cloud: Cloud,
+        outcome: Outcome,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        """A request as API Gateway proxies it to the MCP function's resources: no authorizer,
+        the bearer token in a header; the response with lower-cased headers and a parsed body."""
+        domain = self.rest_api_domain()
+        stage_name = self.deployment.one("AWS::ApiGateway::Stage")[2]["Properties"]["StageName"]
+        event = rest_event(method, path, body=body)
+        del event["requestContext"]["authorizer"]
+        headers = {
+            "Host": domain,
+            "X-Forwarded-Proto": "https",
+            "Content-Type": "application/json",
+            "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
+        }
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        event.update(
+            resource=path,
+            headers=headers,
+            multiValueHeaders={name: [value] for name, value in headers.items()},
+            pathParameters=None,
+        )
+        event["requestContext"].update(
+            resourcePath=path,
+            path=f"/{stage_name}{path}",
+            stage=stage_name,
+            domainName=domain,
+            apiId=domain.partition(".")[0],
+        )
+        response = self.call(cloud, outcome, "lambdas.handlers.mcp", event)
+        return {
+            "statusCode": response["statusCode"],
+            "headers": {name.lower(): value for name, value in (response.get("headers") or {}).items()},
+            "body": json.loads(response["body"]) if response["body"] else None,
+        }
+
+    def rest_api_domain(self) -> str:
+        """The REST API's default endpoint host, which clients call."""
+        stack, logical_id, _ = self.deployment.one("AWS::ApiGateway::RestApi")
+        return f"{self.deployment.ref(stack, logical_id)}.execute-api.{self.deployment.region}.amazonaws.com"
+
     # -- WebSocket ------------------------------------------------------------------------
 
     def connect(self, cloud: Cloud, outcome: Outcome, identity: CognitoIdentity) -> dict[str, Any]:
@@ -215,6 +310,14 @@ class Journeys:
     def api_id(self) -> str:
         stack, logical_id, _ = self.deployment.one("AWS::ApiGatewayV2::Api")
         return self.deployment.ref(stack, logical_id)
+
+
+def rpc(method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}}
+
+
+def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return rpc("tools/call", {"name": name, "arguments": arguments})
 
 
 def service_integration(region: str, integration: str, parameters: dict[str, Any]) -> Any:
@@ -286,7 +389,8 @@ def s3_object_created(deployment: Deployment, bucket: str, key: str, size: int) 
 
 
 class CognitoIdentity:
-    """The user pool's signing key: ID tokens as Cognito issues them, and its JWKS document."""
+    """The user pool's signing key: ID and access tokens as Cognito issues them, and its JWKS
+    document."""
 
     def __init__(self, region: str, user_pool_id: str, client_id: str) -> None:
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
@@ -295,18 +399,20 @@ class CognitoIdentity:
         self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
 
     def id_token(self, subject: str) -> str:
+        return self._sign(
+            {"sub": subject, "aud": self.client_id, "token_use": "id", "email": "user@example.com"}
+        )
+
+    def access_token(self, subject: str) -> str:
+        """As Cognito issues them: the app client in `client_id`, no `aud`."""
+        return self._sign(
+            {"sub": subject, "client_id": self.client_id, "token_use": "access", "scope": "openid email"}
+        )
+
+    def _sign(self, claims: dict[str, Any]) -> str:
         now = int(time.time())
-        claims = {
-            "sub": subject,
-            "aud": self.client_id,
-            "iss": self.issuer,
-            "token_use": "id",
-            "auth_time": now,
-            "iat": now,
-            "exp": now + 3600,
-            "email": "user@example.com",
-        }
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "contract-key"})
+        issued = {"iss": self.issuer, "auth_time": now, "iat": now, "exp": now + 3600}
+        return jwt.encode({**claims, **issued}, self._key, algorithm="RS256", headers={"kid": "contract-key"})
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))

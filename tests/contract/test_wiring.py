@@ -20,7 +20,7 @@ from lambdas.settings import Settings
 from tests.contract.cloud import lambda_environment
 from tests.contract.conftest import Journal
 from tests.contract.deployment import Deployment, Function
-from tests.contract.journeys import OWNER, Outcome
+from tests.contract.journeys import OWNER, Journeys, Outcome
 
 # Read by Powertools (Logger, Metrics, Tracer) or by the Lambda runtime, not by our code.
 PLATFORM_VARIABLES = frozenset(
@@ -196,3 +196,39 @@ def test_the_pre_sign_up_trigger_admits_an_allowed_domain(journal: Journal) -> N
     if "pre_sign_up" not in journal.outcomes:
         pytest.skip("this variant allows every email domain")
     assert succeeded(journal, "pre_sign_up").results["admitted"]["triggerSource"] == "PreSignUp_SignUp"
+
+
+def test_an_mcp_client_without_a_token_is_pointed_to_the_resource_metadata(journal: Journal) -> None:
+    response = succeeded(journal, "mcp").results["mcp_anonymous"]
+    assert response["statusCode"] == 401
+    domain = Journeys(journal.deployment).rest_api_domain()
+    metadata = f"https://{domain}/prod/.well-known/oauth-protected-resource/mcp"
+    assert f'resource_metadata="{metadata}"' in response["headers"]["www-authenticate"]
+
+
+def test_the_mcp_resource_metadata_names_the_templates_user_pool(journal: Journal) -> None:
+    response = succeeded(journal, "mcp").results["mcp_metadata"]
+    assert response["statusCode"] == 200
+    stack, pool_id, _ = journal.deployment.one("AWS::Cognito::UserPool")
+    issuer = f"https://cognito-idp.{journal.deployment.region}.amazonaws.com/{journal.deployment.ref(stack, pool_id)}"
+    domain = Journeys(journal.deployment).rest_api_domain()
+    assert response["body"]["authorization_servers"] == [issuer]
+    assert response["body"]["resource"] == f"https://{domain}/prod/mcp"
+
+
+def test_an_mcp_client_with_an_access_token_lists_the_tools_and_calls_them(journal: Journal) -> None:
+    outcome = succeeded(journal, "mcp")
+    responses = outcome.results["mcp"]
+    assert {name: r["statusCode"] for name, r in responses.items()} == dict.fromkeys(responses, 200)
+    assert responses["initialize"]["body"]["result"]["serverInfo"]["name"] == "serverless-genai-chat"
+    tools = {tool["name"] for tool in responses["tools/list"]["body"]["result"]["tools"]}
+    assert tools == {"list_documents", "search_documents", "get_document_status", "ask"}
+    results = {name: r["body"]["result"] for name, r in responses.items() if name != "tools/list"}
+    document = outcome.results["mcp_document"]
+    listed = results["list_documents"]["structuredContent"]["documents"]
+    assert [d["id"] for d in listed] == [document]
+    assert results["get_document_status"]["structuredContent"]["status"] == "PENDING"
+    assert results["missing_document"]["isError"] is True
+    assert results["missing_document"]["content"][0]["text"].endswith("not found")
+    assert results["search_documents"]["structuredContent"] == {"passages": []}
+    assert results["ask"]["structuredContent"]["answer"].startswith("Paris is the capital")
