@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -24,7 +25,12 @@ def _owner() -> str:
     tags=["usage"],
 )
 def get_usage(
-    first_day: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD (UTC).")] = None,
-    last_day: Annotated[str | None, Query(alias="to", description="Last day, YYYY-MM-DD, included.")] = None,
+    first_day: Annotated[date | None, Query(alias="from", description="First day (UTC).")] = None,
+    last_day: Annotated[date | None, Query(alias="to", description="Last day, included.")] = None,
 ) -> UsageReport:
-    return UsageReport.of(get_services().usage.summary(_owner(), first_day, last_day))
+    summary = get_services().usage.summary(_owner(), _iso(first_day), _iso(last_day))
+    return UsageReport.of(summary)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
