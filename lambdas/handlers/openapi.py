@@ -50,6 +50,8 @@ def api_document(
     schemas[ERROR_SCHEMA].pop("$defs", None)
     for operation in _operations(document):
         responses = operation["responses"]
+        if "204" in responses:
+            responses["204"].pop("content", None)
         for status in _error_statuses(operation):
             responses[str(status)] = {
                 "description": _DESCRIPTIONS[status],

@@ -17,7 +17,8 @@ ResourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` is not a number and `1` is not a string, as the schema says.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ChatRequest(_Strict):
@@ -32,7 +33,12 @@ class ChatRequest(_Strict):
         default=None, min_length=1, max_length=128, description="A model id from GET /v1/models."
     )
     temperature: float = Field(default=0.2, ge=0.0, le=1.0)
-    max_tokens: int | None = Field(default=None, ge=1, le=8192, description="Upper bound on answer tokens.")
+    max_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        le=8192,
+        description="Upper bound on answer tokens; the model's own limit (GET /v1/models) applies above it.",
+    )
 
 
 def _upload_formats() -> list[tuple[str, str]]:
@@ -65,7 +71,7 @@ def _pairings(schema: dict[str, Any]) -> None:
 
 
 class UploadRequest(_Strict):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_pairings)
+    model_config = ConfigDict(json_schema_extra=_pairings)
     filename: str = Field(
         min_length=1,
         max_length=255,
