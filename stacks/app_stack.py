@@ -26,6 +26,7 @@ from stacks.constructs.monitoring import MonitoredResources, Monitoring
 from stacks.constructs.nag import acknowledge
 from stacks.constructs.streaming import WebSocketChannel
 from stacks.constructs.summaries import DocumentSummaries
+from stacks.constructs.upload_sweep import UploadSweep
 from stacks.constructs.vectors import VectorAccess
 from stacks.data_stack import DataStack
 
@@ -267,6 +268,13 @@ class AppStack(Stack):
             ),
         )
 
+        self.upload_sweep = UploadSweep(
+            self,
+            "UploadSweep",
+            functions=functions,
+            documents_table=store.documents_table,
+            documents_bucket_arn=Fn.import_value(data.documents_bucket_arn_export),
+        )
         self.frontend.deploy_site(site_dir, self._runtime_config(data))
         CfnOutput(self, "WebUrl", value=self.frontend.url, description="Web chat")
         CfnOutput(self, "UserPoolId", value=data.auth.user_pool.user_pool_id)
