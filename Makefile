@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev]'
+	@# setuptools' editable-install notices are informational boxes; they would bury the first run.
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[local,dev]'
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json
