@@ -76,7 +76,8 @@ def start_moto(environ: MutableMapping[str, str]) -> Any:
     return mock
 
 
-_MOTO_LOCK = threading.Lock()
+_MOTO_LOCK = threading.RLock()
+"""Re-entrant: a moto backend that itself calls AWS (through boto3) must not wait for itself."""
 
 
 def serialise_moto() -> None:

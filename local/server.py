@@ -139,7 +139,9 @@ def run(options: LocalOptions) -> None:
         os.environ.setdefault("LOCAL_INDEX_PATH", str(options.state_dir / "index.sqlite3"))
     # Offline answers arrive word by word at a readable pace, like a model's would.
     os.environ.setdefault("LOCAL_STREAM_DELAY_MS", str(DEFAULT_STREAM_DELAY_MS))
-    mock = start_moto(os.environ)
+    # moto stays on until the process ends: an ingestion still running at Ctrl-C must not
+    # reach for real AWS (with real credentials in Bedrock mode) while the process exits.
+    start_moto(os.environ)
     snapshot: StateSnapshot | None = None
     try:
         create_resources(resources, os.environ["AWS_REGION"])
@@ -165,7 +167,6 @@ def run(options: LocalOptions) -> None:
     finally:
         if snapshot is not None:
             snapshot.save()
-        mock.stop()
 
 
 def sample_progress() -> tuple[int, int]:
