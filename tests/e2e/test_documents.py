@@ -83,3 +83,18 @@ def test_a_document_that_cannot_be_read_shows_failed_with_its_reason(page: Page,
     item = page.locator('.document[data-filename="broken.pdf"]')
     expect(item).to_have_attribute("data-status", "FAILED", timeout=120_000)
     expect(item.locator(".document-reason")).not_to_be_empty()
+
+
+def test_the_page_says_it_is_still_indexing_until_the_upload_is_ready(page: Page, tmp_path: Path) -> None:
+    notes = tmp_path / "indexing-notes.md"
+    notes.write_text(HANDBOOK)
+    note = page.locator("#indexing-note")
+    page.click("#open-documents")
+
+    page.set_input_files("#file-input", str(notes))
+
+    expect(note).to_contain_text("Still indexing", timeout=30_000)
+    expect(page.locator('.document[data-filename="indexing-notes.md"]')).to_have_attribute(
+        "data-status", "READY", timeout=120_000
+    )
+    expect(note).to_be_hidden()
