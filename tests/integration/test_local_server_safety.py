@@ -153,7 +153,7 @@ def test_a_text_frame_that_is_not_utf8_closes_the_socket_saying_why(server: Loca
 
 
 @pytest.mark.parametrize("user", ["alice/../bob", "a" * 3000, "tab\there"], ids=["slash", "long", "control"])
-def test_an_unusable_local_user_is_a_400_and_leaves_no_pending_document(
+def test_an_unusable_local_user_is_a_400_naming_the_header(
     server: LocalServer, user: str
 ) -> None:
     upload = json.dumps({"filename": "notes.txt", "content_type": "text/plain", "size_bytes": 10}).encode()
