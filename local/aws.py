@@ -9,11 +9,14 @@ nothing can reach a real account by accident.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import functools
+import threading
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 from moto import mock_aws
+from moto.core.models import botocore_stubber
 
 REGION = "us-east-1"
 DUMMY_CREDENTIALS = {
@@ -69,7 +72,35 @@ def start_moto(environ: MutableMapping[str, str]) -> Any:
     else:
         mock = mock_aws()
     mock.start()
+    serialise_moto()
     return mock
+
+
+_MOTO_LOCK = threading.RLock()
+"""Re-entrant: a moto backend that itself calls AWS (through boto3) must not wait for itself."""
+
+
+def serialise_moto() -> None:
+    """Let one AWS call at a time into moto (idempotent).
+
+    moto's backends are plain dicts without locks: concurrent requests raced (a
+    `transact_write_items` iterating a table another thread was writing to). Every call
+    the process makes goes through moto's one request dispatcher, so a lock around it
+    serialises all local state access; a moto call takes about a millisecond, so the
+    lock costs little next to the rest of a turn (figures in docs/decisions.md).
+    """
+    dispatch: Callable[..., Any] = botocore_stubber.process_request
+    if getattr(dispatch, "serialised", False):
+        return
+
+    @functools.wraps(dispatch)
+    def one_at_a_time(request: Any) -> Any:
+        with _MOTO_LOCK:
+            return dispatch(request)
+
+    one_at_a_time.serialised = True  # type: ignore[attr-defined]
+    # An instance attribute shadows the method that BotocoreStubber.__call__ looks up.
+    botocore_stubber.process_request = one_at_a_time  # type: ignore[method-assign]
 
 
 def create_resources(resources: LocalResources, region: str) -> None:

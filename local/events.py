@@ -51,6 +51,7 @@ def dev_user_claims(sub: str) -> dict[str, str]:
 
 
 def caller_sub(headers: Iterable[tuple[str, str]]) -> str:
+    """The development user the request names; the handlers' owner check refuses unusable ones."""
     for name, value in headers:
         if name.lower() == LOCAL_USER_HEADER and value.strip():
             return value.strip()
@@ -99,8 +100,12 @@ def http_response(result: Mapping[str, Any]) -> HttpResponse:
 
 
 def websocket_event(
-    route: WebSocketRoute, *, connection_id: str, sub: str, body: str | None = None
+    route: WebSocketRoute, *, connection_id: str, sub: str, body: str | bytes | None = None
 ) -> dict[str, Any]:
+    """A binary frame's `body` arrives base64-encoded, as API Gateway passes binary payloads."""
+    is_base64 = isinstance(body, bytes)
+    if isinstance(body, bytes):
+        body = base64.b64encode(body).decode("ascii")
     return {
         "requestContext": {
             "routeKey": route,
@@ -114,7 +119,7 @@ def websocket_event(
             "authorizer": {"sub": sub, "principalId": sub},
         },
         "body": body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": is_base64,
     }
 
 

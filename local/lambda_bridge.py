@@ -11,11 +11,12 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from lambdas.adapters.websocket import ConnectionGone, LocalConnectionPublisher
 from local.events import HttpRequest, caller_sub, http_response, rest_proxy_event, websocket_event
 
+WEBSOCKET_POLICY_VIOLATION = 1008
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 SEND_TIMEOUT_SECONDS = 10.0
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -75,29 +76,33 @@ class Bridge:
     async def websocket(self, socket: WebSocket) -> None:
         connection_id = str(uuid.uuid4())
         sub = caller_sub(socket.headers.items())
-        await self._invoke_stream(websocket_event("$connect", connection_id=connection_id, sub=sub))
+        connected = await self._invoke_stream(
+            websocket_event("$connect", connection_id=connection_id, sub=sub)
+        )
+        if int(connected.get("statusCode", 200)) >= 300:
+            # As API Gateway does when $connect refuses: the handshake fails (HTTP 403).
+            await socket.close(code=WEBSOCKET_POLICY_VIOLATION)
+            return
         await socket.accept()
         self.connections.register(connection_id, self._sender(socket, asyncio.get_running_loop()))
-        pending: set[asyncio.Task[None]] = set()
+        pending: set[asyncio.Task[Any]] = set()
         try:
-            while True:
-                text = await socket.receive_text()
-                event = websocket_event("$default", connection_id=connection_id, sub=sub, body=text)
+            while (frame := await _next_frame(socket)) is not None:
+                event = websocket_event("$default", connection_id=connection_id, sub=sub, body=frame)
                 # Each frame runs on its own, as each is a separate Lambda invocation in AWS;
                 # the loop keeps reading so a closing client is noticed at once.
                 task = asyncio.create_task(self._invoke_stream(event, changes_state=True))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
-        except WebSocketDisconnect:
-            pass
         finally:
             self.connections.unregister(connection_id)
             await self._invoke_stream(websocket_event("$disconnect", connection_id=connection_id, sub=sub))
 
-    async def _invoke_stream(self, event: dict[str, Any], *, changes_state: bool = False) -> None:
-        await run_in_threadpool(self.stream_handler, event, LocalLambdaContext("stream"))
+    async def _invoke_stream(self, event: dict[str, Any], *, changes_state: bool = False) -> dict[str, Any]:
+        result = await run_in_threadpool(self.stream_handler, event, LocalLambdaContext("stream"))
         if changes_state:
             await run_in_threadpool(self.after_change)
+        return result
 
     def _sender(self, socket: WebSocket, loop: asyncio.AbstractEventLoop) -> Callable[[str], None]:
         def send_text(text: str) -> None:
@@ -108,3 +113,12 @@ class Bridge:
                 raise ConnectionGone(str(error)) from error
 
         return send_text
+
+
+async def _next_frame(socket: WebSocket) -> str | bytes | None:
+    """The next text or binary frame; None once the client has gone."""
+    message = await socket.receive()
+    if message["type"] == "websocket.disconnect":
+        return None
+    text: str | None = message.get("text")
+    return text if text is not None else bytes(message.get("bytes") or b"")

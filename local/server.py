@@ -7,7 +7,10 @@ every boto3 client they create lazily talks to moto.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,21 +18,32 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from local.aws import LocalResources, create_resources, prepare_environment, start_moto
+from local.console import (
+    LOCAL_LOG_LEVEL,
+    LOCAL_SERVICE_NAME,
+    follow_indexing,
+    startup_block,
+    use_console_logs,
+)
 from local.events import DEV_USER_SUB
 from local.lambda_bridge import Bridge
+from local.origins import LocalOrigins, OriginGuard
 from local.persistence import StateSnapshot
 from local.s3_upload import UPLOAD_PATH
+from local.websocket_protocol import WebSocketProtocol
 
 HOST = "127.0.0.1"
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 DEFAULT_STREAM_DELAY_MS = 30
-HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+SWEEP_INTERVAL_SECONDS = 60
+HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +51,10 @@ class LocalOptions:
     port: int = 8000
     persist: bool = False
     state_dir: Path = Path(".local-state")
+    samples: bool = True
+    """Index the project's docs as sample documents (LOCAL_SAMPLES=0 starts empty)."""
+    extra_origins: tuple[str, ...] = ()
+    """Other origins whose pages may use this server (LOCAL_ALLOWED_ORIGINS, comma-separated)."""
 
     @classmethod
     def from_environment(cls, *, persist_flag: bool = False) -> LocalOptions:
@@ -45,7 +63,13 @@ class LocalOptions:
             port=int(env.get("PORT", "8000")),
             persist=persist_flag or env.get("LOCAL_PERSIST", "").lower() in {"1", "true", "yes"},
             state_dir=Path(env.get("LOCAL_STATE_DIR", ".local-state")),
+            samples=env.get("LOCAL_SAMPLES", "1").lower() not in {"0", "false", "no"},
+            extra_origins=tuple(env.get("LOCAL_ALLOWED_ORIGINS", "").split(",")),
         )
+
+    @property
+    def origins(self) -> LocalOrigins:
+        return LocalOrigins.serving(HOST, self.port, self.extra_origins)
 
 
 def extra_routes() -> list[BaseRoute]:
@@ -66,12 +90,12 @@ def extra_routes() -> list[BaseRoute]:
     ]
 
 
-def startup_tasks() -> list[Callable[[], None]]:
+def startup_tasks(options: LocalOptions) -> list[Callable[[], None]]:
     """Run once moto and the tables exist, before the server accepts requests
     (for example ingesting the sample corpus)."""
     from local.ingestion import ingest_sample_corpus
 
-    return [ingest_sample_corpus]
+    return [ingest_sample_corpus] if options.samples else []
 
 
 def runtime_config(request: Request) -> JSONResponse:
@@ -91,16 +115,17 @@ def runtime_config(request: Request) -> JSONResponse:
     )
 
 
-def build_app(bridge: Bridge) -> Starlette:
+def build_app(bridge: Bridge, origins: LocalOrigins) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/config.json", runtime_config, methods=["GET"]),
+        # Every method reaches the API, which answers an undeclared one with 405 and Allow.
         Route("/v1/{path:path}", bridge.rest, methods=HTTP_METHODS),
         Route("/mcp", replace(bridge, rest_handler=_mcp_handler()).rest, methods=["GET", "POST", "DELETE"]),
         WebSocketRoute("/ws", bridge.websocket),
         *extra_routes(),
         Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(OriginGuard, origins=origins)])
 
 
 def run(options: LocalOptions) -> None:
@@ -108,31 +133,79 @@ def run(options: LocalOptions) -> None:
     prepare_environment(os.environ, resources)
     # Browsers post presigned uploads to this server, which plays S3's part (local/s3_upload.py).
     os.environ.setdefault("UPLOAD_ENDPOINT_URL", f"http://{HOST}:{options.port}{UPLOAD_PATH}")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", LOCAL_SERVICE_NAME)
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", LOCAL_LOG_LEVEL)
+    use_console_logs(os.environ["POWERTOOLS_SERVICE_NAME"])
     if options.persist:
         os.environ.setdefault("LOCAL_INDEX_PATH", str(options.state_dir / "index.sqlite3"))
     # Offline answers arrive word by word at a readable pace, like a model's would.
     os.environ.setdefault("LOCAL_STREAM_DELAY_MS", str(DEFAULT_STREAM_DELAY_MS))
     # The development user runs the instance, so it may open the admin view.
     os.environ.setdefault("ADMIN_USERS", DEV_USER_SUB)
-    mock = start_moto(os.environ)
+    # moto stays on until the process ends: an ingestion still running at Ctrl-C must not
+    # reach for real AWS (with real credentials in Bedrock mode) while the process exits.
+    start_moto(os.environ)
     snapshot: StateSnapshot | None = None
     try:
         create_resources(resources, os.environ["AWS_REGION"])
+        state = "in memory, gone when the server stops (make run ARGS=--persist keeps it)"
         if options.persist:
             snapshot = StateSnapshot(options.state_dir, resources, os.environ["AWS_REGION"])
-            restored = snapshot.restore()
-            print(f"State {'restored from' if restored else 'will be kept in'} {snapshot.path}", flush=True)
-        for task in startup_tasks():
+            state = f"{'restored from' if snapshot.restore() else 'kept in'} {snapshot.path}"
+        for task in startup_tasks(options):
             task()
-        app = build_app(_bridge(options, snapshot))
-        asyncio.run(_serve(app, options.port))
+        app = build_app(_bridge(options, snapshot), options.origins)
+        _every(SWEEP_INTERVAL_SECONDS, _sweep_abandoned_uploads)
+        settled, total = sample_progress()
+        samples = f"{settled}/{total} project documents indexed; the page says when all are ready"
+        about = [
+            ("Answers", _answers_line()),
+            ("State", state),
+            ("Samples", samples if options.samples else "none (LOCAL_SAMPLES=0)"),
+        ]
+        asyncio.run(_serve(app, options.port, about, follow=options.samples))
     except KeyboardInterrupt:
         # uvicorn re-raises Ctrl-C once it has shut down gracefully: that is a normal stop.
         print("Stopped.", flush=True)
     finally:
         if snapshot is not None:
             snapshot.save()
-        mock.stop()
+
+
+def sample_progress() -> tuple[int, int]:
+    """(settled, total) documents of the local development user, the sample corpus among them."""
+    from lambdas.wiring import get_services
+
+    documents = get_services().rag.documents.list_for(DEV_USER_SUB)
+    return sum(d.status in ("READY", "FAILED") for d in documents), len(documents)
+
+
+def _answers_line() -> str:
+    from lambdas.wiring import get_services
+
+    provider = get_services().settings.provider
+    if provider == "extractive":
+        return "extractive: quoted passages, no model (set LLM_BASE_URL for one)"
+    return f"{provider} ({get_services().catalog.default_model_id})"
+
+
+def _sweep_abandoned_uploads() -> None:
+    """The cloud's scheduled sweep, run here by a timer: uploads that never arrived end FAILED."""
+    from lambdas.wiring import get_services
+
+    get_services().rag.documents.fail_abandoned_uploads()
+
+
+def _every(seconds: float, action: Callable[[], None]) -> None:
+    def repeat() -> None:
+        while True:
+            time.sleep(seconds)
+            try:
+                action()
+            except Exception:  # a failed sweep is retried at the next tick
+                logging.getLogger(__name__).exception("periodic %s failed", action.__name__)
+
+    threading.Thread(target=repeat, name=action.__name__, daemon=True).start()
 
 
 def _bridge(options: LocalOptions, snapshot: StateSnapshot | None) -> Bridge:
@@ -165,11 +238,14 @@ def _nothing() -> None:
     """Without persistence there is nothing to do after a change."""
 
 
-async def _serve(app: Any, port: int) -> None:
-    server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
+async def _serve(app: Any, port: int, about: list[tuple[str, str]], *, follow: bool) -> None:
+    config = uvicorn.Config(app, host=HOST, port=port, log_level="warning", ws=WebSocketProtocol)
+    server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.05)
     if server.started:
-        print(f"Web chat: http://{HOST}:{port}/", flush=True)
+        print(startup_block(about, f"http://{HOST}:{port}/"), flush=True)
+        if follow:
+            follow_indexing(sample_progress)
     await serving

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Fn, RemovalPolicy, Stack
 from constructs import Construct
 
 from stacks.config import DeploymentConfig
@@ -28,6 +28,7 @@ from stacks.constructs.models import ModelAccess
 from stacks.constructs.monitoring import MonitoredResources, Monitoring
 from stacks.constructs.streaming import WebSocketChannel
 from stacks.constructs.summaries import DocumentSummaries
+from stacks.constructs.upload_sweep import UploadSweep
 from stacks.constructs.vectors import IndexProviderKeys, VectorAccess
 from stacks.data_stack import DataStack
 
@@ -202,6 +203,13 @@ class AppStack(Stack):
             ),
         )
 
+        self.upload_sweep = UploadSweep(
+            self,
+            "UploadSweep",
+            functions=functions,
+            documents_table=store.documents_table,
+            documents_bucket_arn=Fn.import_value(data.documents_bucket_arn_export),
+        )
         self.frontend.deploy_site(site_dir, self._runtime_config(data))
         self._outputs(data)
 

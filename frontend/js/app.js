@@ -31,7 +31,7 @@ class ChatApp {
     this.prompt = $("prompt");
     this.documents = new DocumentsPanel({
       list: $("document-list"), empty: $("documents-empty"), count: $("documents-count"),
-      input: $("file-input"), dropzone: $("dropzone"),
+      input: $("file-input"), dropzone: $("dropzone"), indexing: $("indexing-note"),
     }, api);
     this.usage = new UsagePanel({
       figures: $("usage-figures"), today: $("usage-today"), month: $("usage-month"),

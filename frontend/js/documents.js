@@ -3,6 +3,7 @@ import { h, iconButton, toast } from "./dom.js";
 import * as format from "./format.js";
 
 const POLL_MS = 1000;
+const MAX_POLL_MS = 10000;
 const SETTLED = new Set(["READY", "FAILED"]);
 
 export class DocumentsPanel {
@@ -12,6 +13,7 @@ export class DocumentsPanel {
     this.documents = [];
     this.uploading = [];
     this.timer = 0;
+    this.pollMs = POLL_MS;
     this.el.input.addEventListener("change", () => {
       this.upload([...this.el.input.files]);
       this.el.input.value = "";
@@ -27,8 +29,23 @@ export class DocumentsPanel {
       toast(`Documents: ${error.message}`, { error: true });
     }
     this.#render();
+    this.#pollWhilePending();
+  }
+
+  // Polls only while a document is still on its way, slowing down the longer it takes; a
+  // document whose upload never arrives ends FAILED on the server, which ends the polling.
+  #pollWhilePending() {
     clearTimeout(this.timer);
-    if (this.documents.some((d) => !SETTLED.has(d.status))) this.timer = setTimeout(() => this.refresh(), POLL_MS);
+    if (!this.#pending().length) {
+      this.pollMs = POLL_MS;
+      return;
+    }
+    this.timer = setTimeout(() => this.refresh(), this.pollMs);
+    this.pollMs = Math.min(this.pollMs * 2, MAX_POLL_MS);
+  }
+
+  #pending() {
+    return this.documents.filter((d) => !SETTLED.has(d.status));
   }
 
   byId(id) {
@@ -36,6 +53,7 @@ export class DocumentsPanel {
   }
 
   async upload(files) {
+    this.pollMs = POLL_MS;
     for (const file of files) {
       const placeholder = { id: `uploading-${crypto.randomUUID()}`, filename: file.name, size_bytes: file.size, status: "UPLOADING" };
       this.uploading.push(placeholder);
@@ -67,6 +85,11 @@ export class DocumentsPanel {
     this.el.count.hidden = this.documents.length === 0;
     this.el.count.textContent = String(this.documents.length);
     this.el.list.replaceChildren(...all.map((d) => this.#item(d)));
+    const pending = this.#pending().length;
+    this.el.indexing.hidden = pending === 0;
+    this.el.indexing.textContent = pending === 1
+      ? "Still indexing 1 document: answers quote it once it is ready."
+      : `Still indexing ${pending} documents: answers quote them once they are ready.`;
   }
 
   #item(document) {

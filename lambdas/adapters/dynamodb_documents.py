@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from lambdas.core.models import Document, DocumentStatus
@@ -125,6 +125,22 @@ class DynamoDBDocumentStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def pending_since_before(self, cutoff_iso: str) -> list[Document]:
+        """A filtered Scan: run by the scheduled sweep only, over a table of small items."""
+        condition = Attr("status").eq("PENDING") & Attr("updated_at").lt(cutoff_iso)
+        kwargs: dict[str, Any] = {"FilterExpression": condition}
+        documents: list[Document] = []
+        while True:
+            page = self._table.scan(**kwargs)
+            documents.extend(
+                _document(str(item["pk"]).removeprefix("USER#"), item)
+                for item in page.get("Items", [])
+                if str(item["sk"]).startswith("DOC#")
+            )
+            if "LastEvaluatedKey" not in page:
+                return documents
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def delete(self, owner: str, document_id: str) -> bool:
         result = self._table.delete_item(

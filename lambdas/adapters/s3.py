@@ -23,14 +23,15 @@ class S3ObjectStore:
         return self._bucket
 
     def presigned_upload(
-        self, key: str, *, content_type: str, max_bytes: int, expires_in_seconds: int
+        self, key: str, *, content_type: str, size_bytes: int, expires_in_seconds: int
     ) -> PresignedUpload:
-        # S3 itself enforces the conditions: a bigger file or another content type is refused.
+        # S3 itself enforces the conditions: a file of another size than the one declared (and
+        # recorded) or another content type is refused.
         post = self._presign_client.generate_presigned_post(
             Bucket=self._bucket,
             Key=key,
             Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", size_bytes, size_bytes]],
             ExpiresIn=expires_in_seconds,
         )
         return PresignedUpload(
@@ -52,6 +53,10 @@ class S3ObjectStore:
 
     def get_json(self, key: str) -> Any:
         return json.loads(self.get_bytes(key))
+
+    def has_objects_under(self, prefix: str) -> bool:
+        listed = self._client.list_objects_v2(Bucket=self._bucket, Prefix=prefix, MaxKeys=1)
+        return bool(listed.get("KeyCount", 0))
 
     def delete_prefix(self, prefix: str) -> None:
         paginator = self._client.get_paginator("list_objects_v2")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from lambdas.core.errors import InvalidRequest, NotFound
 from lambdas.core.models import Document
@@ -28,6 +29,13 @@ ACCEPTED_CONTENT_TYPES: dict[str, frozenset[str]] = {
     "application/pdf": frozenset({"application/pdf"}),
 }
 """For each canonical type, the types a client may declare for it."""
+
+UPLOAD_GRACE_SECONDS = 300
+"""An upload started just before its form expired may still be arriving."""
+ABANDONED_UPLOAD_REASON = (
+    "the file never arrived before its upload form expired (sent too late, refused, or not sent); "
+    "upload it again"
+)
 
 _UNSAFE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -135,10 +143,25 @@ class DocumentService:
         upload = self._objects.presigned_upload(
             str(UploadKey(owner, document.id, key_segment(safe_name))),
             content_type=canonical_type,
-            max_bytes=self._max_upload_bytes,
+            size_bytes=size_bytes,
             expires_in_seconds=self._upload_expiry_seconds,
         )
         return UploadTicket(document=document, upload=upload)
+
+    def fail_abandoned_uploads(self) -> list[Document]:
+        """Mark FAILED, with a reason, each PENDING document whose upload form has expired (plus
+        a grace period for an upload still in flight) without its file having arrived: never
+        sent, or refused by the storage. Returns the documents it failed.
+
+        A file that did arrive is waiting for ingestion, which will settle its status."""
+        cutoff = _iso_minus(self._clock.now_iso(), self._upload_expiry_seconds + UPLOAD_GRACE_SECONDS)
+        failed = []
+        for document in self._store.pending_since_before(cutoff):
+            if self._objects.has_objects_under(f"{UPLOADS_PREFIX}{document.owner}/{document.id}/"):
+                continue
+            self._store.update_status(document.owner, document.id, "FAILED", reason=ABANDONED_UPLOAD_REASON)
+            failed.append(document)
+        return failed
 
     def list_for(self, owner: str) -> list[Document]:
         """Newest first."""
@@ -158,3 +181,9 @@ class DocumentService:
         self._objects.delete_prefix(f"{UPLOADS_PREFIX}{owner}/{document_id}/")
         self._objects.delete_prefix(batches_prefix(owner, document_id))
         self._store.delete(owner, document_id)
+
+
+def _iso_minus(now_iso: str, seconds: int) -> str:
+    """`now_iso` (the Clock's ISO 8601 UTC form) moved back by `seconds`, in the same form."""
+    moved = datetime.fromisoformat(now_iso.replace("Z", "+00:00")) - timedelta(seconds=seconds)
+    return moved.isoformat(timespec="milliseconds").replace("+00:00", "Z")

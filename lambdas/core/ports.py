@@ -159,6 +159,10 @@ class DocumentStore(Protocol):
 
     def delete(self, owner: str, document_id: str) -> bool: ...
 
+    def pending_since_before(self, cutoff_iso: str) -> list[Document]:
+        """Every owner's PENDING documents last updated before `cutoff_iso` (the upload sweep)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class PresignedUpload:
@@ -173,9 +177,10 @@ class ObjectStore(Protocol):
     """The documents bucket: uploaded originals and the JSON work files between ingestion steps."""
 
     def presigned_upload(
-        self, key: str, *, content_type: str, max_bytes: int, expires_in_seconds: int
+        self, key: str, *, content_type: str, size_bytes: int, expires_in_seconds: int
     ) -> PresignedUpload:
-        """A signed upload of exactly `key`, accepted only with `content_type` and 1..max_bytes bytes."""
+        """A signed upload of exactly `key`, accepted only with `content_type` and exactly
+        `size_bytes` bytes."""
         ...
 
     def get_bytes(self, key: str) -> bytes: ...
@@ -183,6 +188,8 @@ class ObjectStore(Protocol):
     def put_json(self, key: str, value: Any) -> None: ...
 
     def get_json(self, key: str) -> Any: ...
+
+    def has_objects_under(self, prefix: str) -> bool: ...
 
     def delete_prefix(self, prefix: str) -> None:
         """Delete every object whose key starts with `prefix`."""

@@ -1,20 +1,24 @@
-"""REST API Lambda: routes /v1/*, maps domain errors to HTTP in one place."""
+"""REST API Lambda: routes /v1/*; every refusal is rendered from an `ApiError` (handlers/errors.py)."""
 
 from __future__ import annotations
 
-import base64
+import json
+import re
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.core.errors import Conflict, DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
-from lambdas.handlers.body_limits import json_body_problem
-from lambdas.handlers.identity import Unauthenticated
+from lambdas.core.errors import DomainError
+from lambdas.handlers.body_limits import event_body_text
+from lambdas.handlers.errors import ApiError, api_error_of
 from lambdas.handlers.observability import logger
+from lambdas.handlers.openapi import allowed_methods, api_document
 from lambdas.handlers.routes import admin, chat, conversations, documents, limits, meta, usage
 from lambdas.handlers.schemas import ErrorBody, ErrorDetail
+from lambdas.wiring import get_services
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(admin.router)
@@ -26,97 +30,122 @@ app.include_router(meta.router)
 app.include_router(usage.router)
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
+_LOCATIONS = {"body", "query", "path", "header", "request"}
+"""Where Powertools says a field was; the error names only the field."""
+OPENAPI_PATH = "/v1/openapi.json"
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> Response[str]:
-    body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
-    return Response(
-        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json()
-    )
-
-
-@app.get("/v1/openapi.json", include_in_schema=False)
+@app.get(OPENAPI_PATH, include_in_schema=False)
 def openapi_document() -> Response[str]:
-    return Response(
-        status_code=200,
-        content_type=content_types.APPLICATION_JSON,
-        body=app.get_openapi_json_schema(title="Serverless GenAI Chat API", version=meta.API_VERSION),
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=_document())
+
+
+@lru_cache(maxsize=1)
+def _document() -> str:
+    services = get_services()
+    return api_document(
+        app,
+        version=meta.API_VERSION,
+        model_ids=[model.id for model in services.catalog.models()],
+        max_upload_bytes=services.settings.max_upload_bytes,
     )
 
 
-@app.exception_handler(RequestValidationError)
-def _invalid_request(error: RequestValidationError) -> Response[str]:
-    first = error.errors()[0] if error.errors() else {}
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "request")]
-    if first.get("type") == "json_invalid":
-        return error_response(400, "malformed_json", "the request body is not valid JSON", "body")
-    field = ".".join(location) or "body"
-    return error_response(422, "validation_error", str(first.get("msg", "invalid request")), field)
-
-
-# Domain errors that become a plain error body: (class, HTTP status, error code).
-_PLAIN_ERRORS: tuple[tuple[type[DomainError], int, str], ...] = (
-    (NotFound, 404, "not_found"),
-    (InvalidRequest, 422, "invalid_request"),
-    (Unauthenticated, 401, "unauthenticated"),
-    (Conflict, 409, "conflict"),
-)
-
-
-@app.exception_handler(DomainError)
-def _domain_error(error: DomainError) -> Response[str]:
-    for error_class, status, code in _PLAIN_ERRORS:
-        if isinstance(error, error_class):
-            return error_response(status, code, error.message, error.field)
-    if isinstance(error, RateLimited):
-        response = error_response(429, "rate_limited", error.message)
-        response.headers["Retry-After"] = str(error.retry_after_seconds)
-        return response
-    if isinstance(error, ModelUnavailable):
-        logger.warning("model unavailable", extra={"reason": error.message})
-        return error_response(503, "model_unavailable", error.message)
-    logger.exception("unmapped domain error")
-    return error_response(500, "internal_error", "internal error")
-
-
-@app.not_found
-def _no_route(_: Exception) -> Response[str]:
-    return error_response(
-        404, "not_found", f"no route for {app.current_event.http_method} {app.current_event.path}"
-    )
-
-
-def _non_json_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A 415 for a body that is not declared as JSON. Checked before routing because
-    Powertools' validation would otherwise accept form-encoded bodies too."""
-    if event.get("httpMethod") not in JSON_METHODS:
-        return None
-    headers = {key.lower(): value for key, value in (event.get("headers") or {}).items()}
-    if (headers.get("content-type") or "").lower().startswith("application/json"):
-        return None
-    return _refusal(415, "unsupported_media_type", "send the body as application/json", "content-type")
-
-
-def _unbounded_body_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A 413 or 400 for a body too large or too deeply nested to parse safely."""
-    body: str | bytes = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        body = base64.b64decode(body)
-    problem = json_body_problem(body)
-    return _refusal(problem.status, problem.code, problem.message, "body") if problem else None
-
-
-def _refusal(status: int, code: str, message: str, field: str) -> dict[str, Any]:
-    """An error response made before routing, in the proxy integration's format."""
-    body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
+def render(error: ApiError) -> dict[str, Any]:
+    """An error response in the REST proxy integration's format."""
+    body = ErrorBody(error=ErrorDetail(code=error.code, message=error.message, field=error.field))
+    headers = {"Content-Type": content_types.APPLICATION_JSON}
+    if error.retry_after_seconds is not None:
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    if error.allow:
+        headers["Allow"] = ", ".join(error.allow)
     return {
-        "statusCode": status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "statusCode": error.status,
+        "headers": headers,
         "body": body.model_dump_json(),
         "isBase64Encoded": False,
     }
 
 
+def _response(error: ApiError) -> Response[str]:
+    rendered = render(error)
+    return Response(status_code=error.status, headers=rendered["headers"], body=rendered["body"])
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(error: RequestValidationError) -> Response[str]:
+    first = error.errors()[0] if error.errors() else {}
+    location = [str(part) for part in first.get("loc", ())]
+    if location and location[0] in _LOCATIONS:
+        location = location[1:]
+    if first.get("type") == "json_invalid":
+        return _response(ApiError(400, "malformed_json", "the request body is not valid JSON", "body"))
+    field = ".".join(location) or "body"
+    return _response(ApiError(422, "validation_error", str(first.get("msg", "invalid request")), field))
+
+
+@app.exception_handler(DomainError)
+def _domain_error(error: DomainError) -> Response[str]:
+    return _response(api_error_of(error))
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response[str]:
+    event = app.current_event
+    return _response(
+        _method_refusal(event.http_method, event.path) or _unknown_path(event.http_method, event.path)
+    )
+
+
+def _unknown_path(method: str, path: str) -> ApiError:
+    return ApiError(404, "not_found", f"no route for {method} {path}")
+
+
+def _method_refusal(method: str, path: str) -> ApiError | None:
+    """A 405 naming the allowed methods when `path` exists but not with `method`."""
+    for pattern, methods in _routes():
+        if pattern.fullmatch(path):
+            if method in methods:
+                return None
+            allowed = ", ".join(methods)
+            return ApiError(
+                405, "method_not_allowed", f"{method} is not allowed here; use {allowed}", allow=methods
+            )
+    return None
+
+
+@lru_cache(maxsize=1)
+def _routes() -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each declared path as a pattern, with its methods (built only when a refusal needs it)."""
+    declared = allowed_methods(json.loads(_document())) | {OPENAPI_PATH: ["GET"]}
+    return [
+        (re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))), methods)
+        for path, methods in declared.items()
+    ]
+
+
+def _refusal_before_routing(event: dict[str, Any]) -> ApiError | None:
+    """A body the API cannot read, refused before Powertools parses it: not declared as JSON
+    (415), too large (413), not UTF-8 or nested too deeply (400); a wrong method goes first (405)."""
+    method = event.get("httpMethod") or ""
+    refusal = _body_refusal(method, event)
+    return refusal and (_method_refusal(method, event.get("path") or "") or refusal)
+
+
+def _body_refusal(method: str, event: dict[str, Any]) -> ApiError | None:
+    headers = {key.lower(): value for key, value in (event.get("headers") or {}).items()}
+    if method in JSON_METHODS and not (headers.get("content-type") or "").lower().startswith(
+        "application/json"
+    ):
+        return ApiError(415, "unsupported_media_type", "send the body as application/json", "content-type")
+    try:
+        event_body_text(event)
+    except ApiError as error:
+        return error
+    return None
+
+
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return _non_json_refusal(event) or _unbounded_body_refusal(event) or app.resolve(event, context)
+    refusal = _refusal_before_routing(event)
+    return render(refusal) if refusal else app.resolve(event, context)

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from lambdas.core.errors import DomainError
 
+MAX_OWNER_CHARS = 128
+# Owners become key and path segments (`USER#<owner>`, `uploads/<owner>/...`): a Cognito
+# `sub` is a UUID; anything with a slash, a control character or of unbounded length is refused.
+_OWNER = re.compile(rf"[A-Za-z0-9@._:+-]{{1,{MAX_OWNER_CHARS}}}")
+
 
 class Unauthenticated(DomainError):
     """No verified identity on the request (HTTP 401)."""
+
+
+class InvalidCaller(DomainError):
+    """An identity that cannot name a user's data (HTTP 400): in the cloud a Cognito `sub`
+    always fits, so this guards local mode's `X-Local-User` header."""
+
+
+def checked_owner(owner: object) -> str:
+    """`owner` if it can safely name a user's records and objects."""
+    if not isinstance(owner, str) or not owner:
+        raise Unauthenticated("request carries no verified user identity")
+    if not _OWNER.fullmatch(owner):
+        raise InvalidCaller(
+            f"the user id must be 1 to {MAX_OWNER_CHARS} letters, digits or @._:+- characters",
+            field="X-Local-User",
+        )
+    return owner
 
 
 def owner_from_request_context(request_context: Mapping[str, Any]) -> str:
@@ -21,7 +44,4 @@ def owner_from_request_context(request_context: Mapping[str, Any]) -> str:
     """
     authorizer = request_context.get("authorizer") or {}
     claims = authorizer.get("claims") or authorizer
-    owner = claims.get("sub")
-    if not isinstance(owner, str) or not owner:
-        raise Unauthenticated("request carries no verified user identity")
-    return owner
+    return checked_owner(claims.get("sub"))

@@ -1,34 +1,107 @@
-"""Request and response models of the public API. The OpenAPI document is generated from them."""
+"""Request and response models of the public API. The OpenAPI document is generated from them,
+so every rule a request must meet is written here, as a constraint the document shows."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+import re
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from lambdas.core.documents import ACCEPTED_CONTENT_TYPES
 from lambdas.core.models import ChatResult
+from lambdas.core.rag.extraction import CONTENT_TYPES
 
 MAX_MESSAGE_CHARS = 8000
 ResourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` is not a number and `1` is not a string, as the schema says.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ChatRequest(_Strict):
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="The user's question.")
+    message: str = Field(
+        min_length=1,
+        max_length=MAX_MESSAGE_CHARS,
+        pattern=r"\S",
+        description="The user's question (not only white space).",
+    )
     conversation_id: ResourceId | None = Field(default=None, description="Continue this conversation.")
-    model: str | None = Field(default=None, max_length=128, description="A model id from GET /v1/models.")
+    model: str | None = Field(
+        default=None, min_length=1, max_length=128, description="A model id from GET /v1/models."
+    )
     temperature: float = Field(default=0.2, ge=0.0, le=1.0)
-    max_tokens: int | None = Field(default=None, ge=1, le=8192, description="Upper bound on answer tokens.")
+    max_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        le=8192,
+        description="Upper bound on answer tokens; the model's own limit (GET /v1/models) applies above it.",
+    )
 
-    @field_validator("message")
+
+def _upload_formats() -> list[tuple[str, str]]:
+    """(filename pattern, content type pattern) per accepted format.
+
+    A name must end in the format's extension and hold a letter or digit before it in its last
+    path segment (what is left once the name is cleaned for display); the declared type may
+    carry parameters (`; charset=utf-8`) and any case."""
+    formats = []
+    for canonical, declared in ACCEPTED_CONTENT_TYPES.items():
+        extensions = "|".join(sorted(re.escape(e[1:]) for e, c in CONTENT_TYPES.items() if c == canonical))
+        types = "|".join(sorted(re.escape(t) for t in declared))
+        formats.append(
+            (
+                rf"^(?:[\s\S]*[/\\])?[^/\\]*\w[^/\\]*\.(?i:{extensions})$",
+                rf"^\s*(?i:{types})\s*(?:;[\s\S]*)?$",
+            )
+        )
+    return formats
+
+
+UPLOAD_FORMATS = _upload_formats()
+
+
+def _pairings(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [
+        {"properties": {"filename": {"pattern": name}, "content_type": {"pattern": kind}}}
+        for name, kind in UPLOAD_FORMATS
+    ]
+
+
+class UploadRequest(_Strict):
+    model_config = ConfigDict(json_schema_extra=_pairings)
+    filename: str = Field(
+        min_length=1,
+        max_length=255,
+        description="Name of the file, ending in .txt, .md, .markdown, .html, .htm or .pdf.",
+    )
+    content_type: str = Field(
+        min_length=1,
+        max_length=100,
+        description="text/plain, text/markdown, text/html or application/pdf, matching the extension.",
+    )
+    size_bytes: int = Field(ge=1, description="Exact size of the file; at most the configured upload limit.")
+
+    @field_validator("filename")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("message must not be blank")
-        return value
+    def _known_format(cls, filename: str) -> str:
+        if not any(re.search(name, filename) for name, _ in UPLOAD_FORMATS):
+            raise ValueError(
+                "the name needs a letter or digit and one of .txt, .md, .markdown, .html, .htm, .pdf"
+            )
+        return filename
+
+    @field_validator("content_type")
+    @classmethod
+    def _matches_extension(cls, content_type: str, info: ValidationInfo) -> str:
+        filename = info.data.get("filename", "")
+        if not any(
+            re.search(name, filename) and re.search(kind, content_type) for name, kind in UPLOAD_FORMATS
+        ):
+            raise ValueError(f"{content_type!r} is not the content type of {filename!r}")
+        return content_type
 
 
 class DomainView(BaseModel):

@@ -1,7 +1,8 @@
 """Streaming chat over an API Gateway WebSocket API: `$connect`, `$disconnect`, `$default`.
 
 Protocol (JSON text frames):
-- client -> server: {"action": "chat", "request_id", "message", "conversation_id"?, "model"?,
+- client -> server (UTF-8 JSON text frames; anything else gets an error frame):
+  {"action": "chat", "request_id", "message", "conversation_id"?, "model"?,
   "temperature"?, "max_tokens"?}
 - server -> client: {"type": "delta", "request_id", "text"} ..., then either
   {"type": "done", "request_id", ...the fields of POST /v1/chat's response} or
@@ -23,10 +24,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lambdas.adapters.websocket import ConnectionGone, ConnectionPublisher
-from lambdas.core.errors import DomainError, InvalidRequest, ModelUnavailable, NotFound, RateLimited
+from lambdas.core.errors import DomainError
 from lambdas.core.models import ChatCommand, ChatResult
-from lambdas.handlers.body_limits import json_body_problem
-from lambdas.handlers.identity import Unauthenticated, owner_from_request_context
+from lambdas.handlers.body_limits import event_body_text
+from lambdas.handlers.errors import ApiError, api_error_of
+from lambdas.handlers.identity import owner_from_request_context
 from lambdas.handlers.observability import record_turn
 from lambdas.handlers.schemas import ChatRequest, ChatResponse
 from lambdas.wiring import build_connection_publisher, get_services
@@ -41,17 +43,6 @@ class StreamEnvelope(BaseModel):
     model_config = ConfigDict(extra="allow")
     action: str = Field(pattern=r"^chat$")
     request_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class StreamFailure(Exception):
-    def __init__(
-        self, code: str, message: str, field: str | None = None, *, retry_after_seconds: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.retry_after_seconds = retry_after_seconds
 
 
 @lru_cache(maxsize=1)
@@ -76,31 +67,38 @@ def _publisher() -> ConnectionPublisher:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_context = event.get("requestContext") or {}
     route = request_context.get("routeKey")
-    owner = owner_from_request_context(request_context)
+    try:
+        owner = owner_from_request_context(request_context)
+    except DomainError as error:
+        # On $connect a non-2xx status makes API Gateway refuse the connection.
+        return {"statusCode": api_error_of(error).status}
     if route == "$default":
-        _on_message(owner, request_context["connectionId"], event.get("body") or "")
+        _on_message(owner, request_context["connectionId"], event)
     return OK
 
 
-def _on_message(owner: str, connection_id: str, body: str) -> None:
+def _on_message(owner: str, connection_id: str, event: dict[str, Any]) -> None:
     publisher = _publisher()
-    problem = json_body_problem(body)
-    if problem:
+    try:
+        if event.get("isBase64Encoded"):
+            raise ApiError(400, "binary_frame", "send each message as a JSON text frame, not binary", "body")
+        body = event_body_text(event)
+    except ApiError as refusal:
         # Not even the request id is read from a body that is unsafe to parse.
-        _post_error(publisher, connection_id, None, StreamFailure(problem.code, problem.message, "body"))
+        _post_error(publisher, connection_id, None, refusal)
         return
     request_id = _request_id_of(body)
     try:
         command = _command(owner, body)
         events = get_services().chat.stream(command)
         try:
-            for event in events:
-                if isinstance(event, ChatResult):
-                    record_turn(event, owner)
-                    done = ChatResponse.of(event).model_dump(mode="json")
+            for item in events:
+                if isinstance(item, ChatResult):
+                    record_turn(item, owner)
+                    done = ChatResponse.of(item).model_dump(mode="json")
                     publisher.post(connection_id, {"type": "done", "request_id": request_id, **done})
                 else:
-                    delta = {"type": "delta", "request_id": request_id, "text": event.text}
+                    delta = {"type": "delta", "request_id": request_id, "text": item.text}
                     publisher.post(connection_id, delta)
         finally:
             # Closing now (not at garbage collection) makes the chat flow store the partial
@@ -108,26 +106,26 @@ def _on_message(owner: str, connection_id: str, body: str) -> None:
             _close(events)
     except ConnectionGone:
         logger.info("client left before the answer ended", extra={"request_id": request_id})
-    except StreamFailure as failure:
-        _post_error(publisher, connection_id, request_id, failure)
+    except ApiError as refusal:
+        _post_error(publisher, connection_id, request_id, refusal)
     except DomainError as error:
-        _post_error(publisher, connection_id, request_id, _failure_of(error))
+        _post_error(publisher, connection_id, request_id, api_error_of(error))
 
 
 def _command(owner: str, body: str) -> ChatCommand:
     try:
         payload = json.loads(body)
     except json.JSONDecodeError:
-        raise StreamFailure("malformed_json", "the message is not valid JSON", "body") from None
+        raise ApiError(400, "malformed_json", "the message is not valid JSON", "body") from None
     if not isinstance(payload, dict):
-        raise StreamFailure("validation_error", "the message must be a JSON object", "body")
+        raise ApiError(422, "validation_error", "the message must be a JSON object", "body")
     try:
         envelope = StreamEnvelope.model_validate(payload)
         request = ChatRequest.model_validate(envelope.model_extra or {})
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise StreamFailure("validation_error", first["msg"], field) from None
+        raise ApiError(422, "validation_error", first["msg"], field) from None
     return ChatCommand(
         owner=owner,
         message=request.message,
@@ -154,24 +152,8 @@ def _request_id_of(body: str) -> str | None:
     return request_id if isinstance(request_id, str) else None
 
 
-def _failure_of(error: DomainError) -> StreamFailure:
-    if isinstance(error, NotFound):
-        return StreamFailure("not_found", error.message, error.field)
-    if isinstance(error, InvalidRequest):
-        return StreamFailure("invalid_request", error.message, error.field)
-    if isinstance(error, Unauthenticated):
-        return StreamFailure("unauthenticated", error.message)
-    if isinstance(error, RateLimited):
-        return StreamFailure("rate_limited", error.message, retry_after_seconds=error.retry_after_seconds)
-    if isinstance(error, ModelUnavailable):
-        logger.warning("model unavailable", extra={"reason": error.message})
-        return StreamFailure("model_unavailable", error.message)
-    logger.exception("unmapped domain error")
-    return StreamFailure("internal_error", "internal error")
-
-
 def _post_error(
-    publisher: ConnectionPublisher, connection_id: str, request_id: str | None, failure: StreamFailure
+    publisher: ConnectionPublisher, connection_id: str, request_id: str | None, failure: ApiError
 ) -> None:
     error: dict[str, Any] = {"code": failure.code, "message": failure.message, "field": failure.field}
     if failure.retry_after_seconds is not None:

@@ -107,3 +107,18 @@ def test_a_document_being_embedded_shows_its_progress(blank_page: Page, server, 
     expect(item.locator(".document-progress")).to_contain_text("12/40 chunks")
     expect(item.locator("progress")).to_have_attribute("value", "12")
     screenshot(blank_page, "document-progress")
+
+
+def test_the_page_says_it_is_still_indexing_until_the_upload_is_ready(page: Page, tmp_path: Path) -> None:
+    notes = tmp_path / "indexing-notes.md"
+    notes.write_text(HANDBOOK)
+    note = page.locator("#indexing-note")
+    page.click("#open-documents")
+
+    page.set_input_files("#file-input", str(notes))
+
+    expect(note).to_contain_text("Still indexing", timeout=30_000)
+    expect(page.locator('.document[data-filename="indexing-notes.md"]')).to_have_attribute(
+        "data-status", "READY", timeout=120_000
+    )
+    expect(note).to_be_hidden()

@@ -64,3 +64,10 @@ def test_budget_is_hidden_where_the_api_has_no_limits_route(blank_page: Page, se
 
     expect(blank_page.locator("#usage-figures")).to_be_visible()
     expect(blank_page.locator("#budget")).to_be_hidden()
+
+
+def test_the_sidebar_says_embedding_counts_in_usage_but_not_against_the_budget(page: Page) -> None:
+    expect(page.locator("#usage-note")).to_have_text(
+        "Usage counts chat and document embedding; the daily budget counts chat only."
+    )
+    expect(page.locator("#budget-label")).to_have_text("Chat tokens left today")

@@ -111,11 +111,10 @@ def test_sample_files_are_ingested_for_the_owner_and_replaced_on_restart(
     assert len(get_services().rag.index.keyword_search(OWNER, "lighthouses", 10)) == 1
 
 
-def presigned_form(size_limit: int = 100) -> dict[str, Any]:
-    use_rag(
-        HashEmbedder(), upload_endpoint_url=f"http://127.0.0.1:1{UPLOAD_PATH}", max_upload_bytes=size_limit
-    )
-    ticket = get_services().rag.documents.create_upload(OWNER, "kettle.md", "text/markdown", 10)
+def presigned_form(declared_size: int = 50) -> dict[str, Any]:
+    """A form for a file declared `declared_size` bytes (the tests upload 50 unless they say otherwise)."""
+    use_rag(HashEmbedder(), upload_endpoint_url=f"http://127.0.0.1:1{UPLOAD_PATH}", max_upload_bytes=1000)
+    ticket = get_services().rag.documents.create_upload(OWNER, "kettle.md", "text/markdown", declared_size)
     return dict(ticket.upload.fields)
 
 
@@ -152,6 +151,14 @@ def test_a_file_over_the_size_limit_is_refused(services: LocalResources) -> None
             "documents", presigned_form(100), 101, secret_key=process_secret_key(), now=datetime.now(UTC)
         )
     assert (refused.value.status, refused.value.code) == (400, "EntityTooLarge")
+
+
+def test_a_file_smaller_than_declared_is_refused(services: LocalResources) -> None:
+    with pytest.raises(UploadRefused) as refused:
+        check_upload(
+            "documents", presigned_form(100), 99, secret_key=process_secret_key(), now=datetime.now(UTC)
+        )
+    assert (refused.value.status, refused.value.code) == (400, "EntityTooSmall")
 
 
 def test_an_expired_form_is_refused(services: LocalResources) -> None:

@@ -47,6 +47,9 @@ class FixedClock:
     def __init__(self) -> None:
         self._ms = 1_700_000_000_000
 
+    def advance(self, seconds: float) -> None:
+        self._ms += int(seconds * 1000)
+
     def now_iso(self) -> str:
         from datetime import UTC, datetime
 

@@ -63,6 +63,9 @@ class InMemoryDocumentStore:
         with self._lock:
             return self.documents.pop((owner, document_id), None) is not None
 
+    def pending_since_before(self, cutoff_iso: str) -> list[Document]:
+        return [d for d in self.documents.values() if d.status == "PENDING" and d.updated_at < cutoff_iso]
+
 
 class InMemoryObjectStore:
     def __init__(self) -> None:
@@ -70,9 +73,9 @@ class InMemoryObjectStore:
         self.presigned: list[dict[str, Any]] = []
 
     def presigned_upload(
-        self, key: str, *, content_type: str, max_bytes: int, expires_in_seconds: int
+        self, key: str, *, content_type: str, size_bytes: int, expires_in_seconds: int
     ) -> PresignedUpload:
-        self.presigned.append({"key": key, "content_type": content_type, "max_bytes": max_bytes})
+        self.presigned.append({"key": key, "content_type": content_type, "size_bytes": size_bytes})
         return PresignedUpload(
             url="https://uploads.example/documents",
             fields={"key": key, "Content-Type": content_type},
@@ -87,6 +90,9 @@ class InMemoryObjectStore:
 
     def get_json(self, key: str) -> Any:
         return json.loads(self.objects[key])
+
+    def has_objects_under(self, prefix: str) -> bool:
+        return any(key.startswith(prefix) for key in self.objects)
 
     def delete_prefix(self, prefix: str) -> None:
         for key in [k for k in self.objects if k.startswith(prefix)]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lambdas.core.documents import DocumentService, UploadKey, key_segment, sanitise_filename
+from lambdas.core.documents import (
+    ABANDONED_UPLOAD_REASON,
+    UPLOAD_GRACE_SECONDS,
+    DocumentService,
+    UploadKey,
+    key_segment,
+    sanitise_filename,
+)
 from lambdas.core.errors import InvalidRequest, NotFound
 from lambdas.core.models import Chunk
 from lambdas.core.rag.extraction import UnsupportedDocumentType
@@ -30,14 +37,19 @@ def index() -> InMemoryChunkIndex:
 
 
 @pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
 def service(
-    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex
+    store: InMemoryDocumentStore, objects: InMemoryObjectStore, index: InMemoryChunkIndex, clock: FixedClock
 ) -> DocumentService:
     return DocumentService(
         store=store,
         objects=objects,
         index=index,
-        clock=FixedClock(),
+        clock=clock,
         ids=SequentialIds(),
         max_upload_bytes=MAX_BYTES,
     )
@@ -49,7 +61,7 @@ def test_upload_creates_a_pending_record(service: DocumentService, store: InMemo
     assert store.get("alice", ticket.document.id) == ticket.document
 
 
-def test_upload_is_presigned_for_the_owner_scoped_key_with_limits(
+def test_upload_is_presigned_for_the_owner_scoped_key_and_the_declared_size(
     service: DocumentService, objects: InMemoryObjectStore
 ) -> None:
     ticket = service.create_upload("alice", "Q3 report (final).PDF", "application/pdf", 120)
@@ -57,7 +69,7 @@ def test_upload_is_presigned_for_the_owner_scoped_key_with_limits(
         {
             "key": f"uploads/alice/{ticket.document.id}/Q3-report-final.pdf",
             "content_type": "application/pdf",
-            "max_bytes": MAX_BYTES,
+            "size_bytes": 120,
         }
     ]
 
@@ -185,3 +197,41 @@ def test_upload_keys_round_trip() -> None:
 def test_keys_outside_the_upload_layout_are_refused(key: str) -> None:
     with pytest.raises(InvalidRequest):
         UploadKey.parse(key)
+
+
+EXPIRY_SECONDS = 900  # DocumentService's default upload form lifetime
+
+
+def test_an_upload_that_never_arrived_ends_failed_with_a_reason_after_the_form_expired(
+    service: DocumentService, store: InMemoryDocumentStore, clock: FixedClock
+) -> None:
+    ticket = service.create_upload("alice", "notes.md", "text/markdown", 10)
+    clock.advance(EXPIRY_SECONDS + UPLOAD_GRACE_SECONDS)
+
+    service.fail_abandoned_uploads()
+
+    document = store.get("alice", ticket.document.id)
+    assert document is not None
+    assert (document.status, document.reason) == ("FAILED", ABANDONED_UPLOAD_REASON)
+
+
+def test_an_upload_whose_form_is_still_valid_stays_pending(
+    service: DocumentService, store: InMemoryDocumentStore, clock: FixedClock
+) -> None:
+    ticket = service.create_upload("alice", "notes.md", "text/markdown", 10)
+    clock.advance(EXPIRY_SECONDS)
+
+    assert service.fail_abandoned_uploads() == []
+    assert store.get("alice", ticket.document.id).status == "PENDING"
+
+
+def test_an_upload_that_arrived_and_waits_for_ingestion_stays_pending(
+    service: DocumentService, store: InMemoryDocumentStore, objects: InMemoryObjectStore, clock: FixedClock
+) -> None:
+    ticket = service.create_upload("alice", "notes.md", "text/markdown", 10)
+    objects.objects[objects.presigned[0]["key"]] = b"0123456789"
+    clock.advance(EXPIRY_SECONDS + UPLOAD_GRACE_SECONDS)
+
+    service.fail_abandoned_uploads()
+
+    assert store.get("alice", ticket.document.id).status == "PENDING"

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from lambdas.core.models import ChatCommand
 from lambdas.handlers.identity import owner_from_request_context
 from lambdas.handlers.observability import record_turn
+from lambdas.handlers.openapi import declared_errors
 from lambdas.handlers.schemas import ChatRequest, ChatResponse
 from lambdas.wiring import get_services
 
@@ -27,7 +28,12 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/v1/chat", summary="Ask a question", tags=["chat"])
+@router.post(
+    "/v1/chat",
+    summary="Ask a question",
+    tags=["chat"],
+    openapi_extensions=declared_errors(404, 409, 429, 503),
+)
 def post_chat(
     request: Annotated[ChatRequest, Body()], idempotency_key: IdempotencyKey = None
 ) -> ChatResponse:

@@ -15,6 +15,7 @@ from lambdas.handlers.schemas import (
     ConversationOut,
     MessageOut,
     RenameRequest,
+    ResourceId,
 )
 from lambdas.wiring import get_services
 
@@ -34,7 +35,7 @@ def list_conversations() -> ConversationList:
 @router.get(
     "/v1/conversations/<conversation_id>", summary="A conversation and its messages", tags=["conversations"]
 )
-def get_conversation(conversation_id: str) -> ConversationDetail:
+def get_conversation(conversation_id: ResourceId) -> ConversationDetail:
     conversation, messages = get_services().conversations.get(_owner(), conversation_id)
     return ConversationDetail(
         conversation=ConversationOut.of(conversation), messages=[MessageOut.of(m) for m in messages]
@@ -42,11 +43,18 @@ def get_conversation(conversation_id: str) -> ConversationDetail:
 
 
 @router.patch("/v1/conversations/<conversation_id>", summary="Rename a conversation", tags=["conversations"])
-def rename_conversation(conversation_id: str, request: Annotated[RenameRequest, Body()]) -> ConversationOut:
+def rename_conversation(
+    conversation_id: ResourceId, request: Annotated[RenameRequest, Body()]
+) -> ConversationOut:
     return ConversationOut.of(get_services().conversations.rename(_owner(), conversation_id, request.title))
 
 
-@router.delete("/v1/conversations/<conversation_id>", summary="Delete a conversation", tags=["conversations"])
-def delete_conversation(conversation_id: str) -> Response[None]:
+@router.delete(
+    "/v1/conversations/<conversation_id>",
+    summary="Delete a conversation",
+    tags=["conversations"],
+    status_code=204,
+)
+def delete_conversation(conversation_id: ResourceId) -> Response[None]:
     get_services().conversations.delete(_owner(), conversation_id)
     return Response(status_code=204)

@@ -7,22 +7,13 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from lambdas.handlers.identity import owner_from_request_context
-from lambdas.handlers.schemas import DomainView, ResourceId
+from lambdas.handlers.schemas import DomainView, ResourceId, UploadRequest
 from lambdas.wiring import get_services
 
 router = Router()
-
-
-class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    filename: str = Field(min_length=1, max_length=255, description="Name of the file, with its extension.")
-    content_type: str = Field(
-        min_length=1, max_length=100, description="text/plain, text/markdown, text/html or application/pdf."
-    )
-    size_bytes: int = Field(ge=1, description="Size of the file; at most the configured upload limit.")
 
 
 class DocumentOut(DomainView):
@@ -58,7 +49,9 @@ def _owner() -> str:
     return owner_from_request_context(router.current_event.raw_event.get("requestContext") or {})
 
 
-@router.post("/v1/documents", summary="Start an upload: returns a presigned form", tags=["documents"])
+@router.post(
+    "/v1/documents", summary="Start an upload: returns a presigned form", tags=["documents"], status_code=201
+)
 def create_upload(request: Annotated[UploadRequest, Body()]) -> Response[UploadResponse]:
     ticket = get_services().rag.documents.create_upload(
         _owner(), request.filename, request.content_type, request.size_bytes
@@ -86,7 +79,10 @@ def get_document(document_id: ResourceId) -> DocumentOut:
 
 
 @router.delete(
-    "/v1/documents/<document_id>", summary="Delete a document, its file and its chunks", tags=["documents"]
+    "/v1/documents/<document_id>",
+    summary="Delete a document, its file and its chunks",
+    tags=["documents"],
+    status_code=204,
 )
 def delete_document(document_id: ResourceId) -> Response[None]:
     get_services().rag.documents.delete(_owner(), document_id)

@@ -124,10 +124,10 @@ def test_unknown_model_is_refused_naming_the_field():
     assert error.value.field == "model"
 
 
-def test_max_tokens_above_the_models_limit_is_refused():
-    with pytest.raises(InvalidRequest) as error:
-        _service(ScriptedModel()).answer(ChatCommand(owner="u", message="q", model="small", max_tokens=5000))
-    assert error.value.field == "max_tokens"
+def test_max_tokens_above_the_models_limit_asks_for_that_limit():
+    model = ScriptedModel()
+    _service(model).answer(ChatCommand(owner="u", message="q", model="small", max_tokens=5000))
+    assert model.requests[0].max_tokens == SMALL.max_output_tokens
 
 
 def test_model_failure_keeps_the_question_with_an_empty_answer_marked_incomplete():

@@ -1,3 +1,4 @@
+import base64
 import json
 from collections.abc import Iterator
 
@@ -228,3 +229,39 @@ def test_each_turn_emits_token_cost_and_latency_metrics_by_model(store, capsys):
     assert {"InputTokens", "OutputTokens", "CostUSD", "ModelLatency"} <= names
     assert record["model"] == "local-extractive"
     assert record["InputTokens"] == [11.0]
+
+
+def test_a_body_that_is_not_utf8_is_a_400_not_a_server_error(store):
+    event = rest_event("POST", "/v1/chat", raw_body=base64.b64encode(b'{"message":"\xff"}').decode())
+    event["isBase64Encoded"] = True
+
+    status, body = call(event)
+
+    assert status == 400
+    assert body["error"] == {
+        "code": "invalid_encoding",
+        "message": "the request body is not valid UTF-8 (byte 12)",
+        "field": "body",
+    }
+
+
+def test_an_undeclared_method_is_a_405_naming_the_allowed_ones(store):
+    response = handler(
+        rest_event("PUT", "/v1/health", raw_body="{}", content_type="text/plain"), FakeLambdaContext()
+    )
+
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "GET"
+
+
+def test_every_operation_declares_its_refusals_with_the_error_body(store):
+    _, document = call(rest_event("GET", "/v1/openapi.json"))
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            errors = {code: r for code, r in operation["responses"].items() if code.startswith(("4", "5"))}
+            assert {"400", "401", "422"} <= set(errors), (method, path)
+            for response in errors.values():
+                assert response["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/ErrorBody"
+                }

@@ -1,3 +1,4 @@
+import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -100,8 +101,9 @@ def test_connect_of_an_authorized_caller_is_accepted(store, publisher):
 def test_message_without_verified_identity_posts_nothing(store, publisher):
     serve(store, ScriptedModel())
 
-    with pytest.raises(Exception, match="identity"):
-        handler(ws_event("$default", chat_frame(), owner=None), FakeLambdaContext())
+    response = handler(ws_event("$default", chat_frame(), owner=None), FakeLambdaContext())
+
+    assert response["statusCode"] == 401
     assert publisher.posted == []
 
 
@@ -231,3 +233,15 @@ def test_conversation_of_another_user_is_not_found(store, publisher):
     send(chat_frame(conversation_id=other_conversation))
 
     assert publisher.messages[-1]["error"]["code"] == "not_found"
+
+
+def test_a_binary_frame_gets_an_error_frame_saying_to_send_text(store, publisher):
+    serve(store, ScriptedModel())
+    event = ws_event("$default", base64.b64encode(b"\x00\x01").decode())
+    event["isBase64Encoded"] = True
+
+    handler(event, FakeLambdaContext())
+
+    ((_, frame),) = publisher.posted
+    assert frame["type"] == "error"
+    assert frame["error"]["code"] == "binary_frame"
