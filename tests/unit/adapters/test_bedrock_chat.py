@@ -7,15 +7,14 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 
 from lambdas.adapters.bedrock import BedrockChatModel
 from lambdas.core.errors import InvalidRequest, ModelThrottled, ModelUnavailable
 from lambdas.core.models import ModelRequest, PromptMessage, StreamEnd, TextDelta, Usage
+from tests.unit.adapters.conftest import offline_client
 from tests.unit.adapters.eventstream import FakeBedrockEndpoint, event, exception, text_answer
 
 MODEL_ID = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -57,14 +56,7 @@ def converse_response(text: str, *, stop_reason: str = "end_turn") -> dict[str, 
 
 @pytest.fixture
 def client() -> Any:
-    # One attempt: retries are botocore's job and would only slow these tests down.
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
+    return offline_client("bedrock-runtime", "us-east-1")
 
 
 def endpoint(client: Any, *answers: Any) -> FakeBedrockEndpoint:

@@ -8,14 +8,13 @@ import json
 import threading
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 from lambdas.adapters.bedrock_embeddings import TitanEmbedder
 from lambdas.core.errors import ModelThrottled, ModelUnavailable
+from tests.unit.adapters.conftest import offline_client
 
 MODEL_ID = "amazon.titan-embed-text-v2:0"
 
@@ -43,13 +42,7 @@ def unit_vector(position: int, dimensions: int = 256) -> list[float]:
 
 @pytest.fixture
 def client() -> Any:
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="eu-west-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
+    return offline_client("bedrock-runtime", "eu-west-1")
 
 
 def test_a_query_is_one_invoke_model_call_asking_for_normalised_vectors(

@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 
 from lambdas.adapters.bedrock import BedrockChatModel
 from lambdas.core.models import ModelRequest, PromptMessage, StreamEnd, Usage
 from lambdas.core.pricing import load_price_table
+from tests.unit.adapters.conftest import offline_client
 from tests.unit.adapters.eventstream import FakeBedrockEndpoint, event
 
 HAIKU = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -72,13 +71,7 @@ def converse_response(usage: dict[str, int]) -> dict[str, Any]:
 
 @pytest.fixture
 def client() -> Any:
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-    )
+    return offline_client("bedrock-runtime", "us-east-1")
 
 
 @pytest.fixture

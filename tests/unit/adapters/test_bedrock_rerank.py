@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from lambdas.adapters.bedrock_rerank import BedrockReranker
 from lambdas.core.errors import ModelThrottled, ModelUnavailable
 from lambdas.core.ports import Reranked
+from tests.unit.adapters.conftest import offline_client
 
 MODEL_ID = "cohere.rerank-v3-5:0"
 MODEL_ARN = f"arn:aws:bedrock:us-west-2::foundation-model/{MODEL_ID}"
@@ -19,9 +19,7 @@ MODEL_ARN = f"arn:aws:bedrock:us-west-2::foundation-model/{MODEL_ID}"
 
 @pytest.fixture
 def client() -> Any:
-    return boto3.client(
-        "bedrock-agent-runtime", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    return offline_client("bedrock-agent-runtime", "us-west-2")
 
 
 def rerank_request(query: str, texts: list[str], results: int) -> dict[str, Any]:
