@@ -21,6 +21,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from lambdas.adapters.dynamodb_table import LazyTable
 from lambdas.core import limits
 from lambdas.core.admin import LimitOverrides
 from lambdas.core.errors import RateLimited
@@ -31,7 +32,7 @@ ITEM_RETENTION = timedelta(days=1)
 """A day's item is kept one day past its end, then expires through the table's TTL."""
 
 
-class DynamoDBRateLimiter:
+class DynamoDBRateLimiter(LazyTable):
     def __init__(
         self,
         table_factory: Callable[[], Any],
@@ -42,17 +43,10 @@ class DynamoDBRateLimiter:
     ) -> None:
         """`table_factory` returns the boto3 Table resource of the usage table, on first use.
         `policy` is the default; an administrator's override for a user replaces parts of it."""
-        self._table_factory = table_factory
-        self._table: Any = None
+        super().__init__(table_factory)
         self._default = policy
         self._now = now
         self._overrides = overrides
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = self._table_factory()
-        return self._table
 
     def _policy_for(self, owner: str) -> LimitPolicy:
         return self._overrides.get(owner).apply(self._default) if self._overrides else self._default

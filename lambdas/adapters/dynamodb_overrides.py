@@ -12,12 +12,12 @@ item expires. `OVERRIDE#` and `AUDIT#` never collide with the `DAY#` and `LIMIT#
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from lambdas.adapters.dynamodb_table import LazyTable
 from lambdas.core.admin import AuditEntry
 from lambdas.core.errors import Conflict
 from lambdas.core.limits import NO_OVERRIDE, LimitOverride
@@ -27,17 +27,8 @@ _AUDIT_PK = "AUDIT#LIMITS"
 _FIELDS = ("requests_per_minute", "tokens_per_minute", "daily_tokens")
 
 
-class DynamoDBLimitOverrides:
-    def __init__(self, table_factory: Callable[[], Any]) -> None:
-        """`table_factory` returns the boto3 Table resource of the usage table, on first use."""
-        self._table_factory = table_factory
-        self._table: Any = None
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = self._table_factory()
-        return self._table
+class DynamoDBLimitOverrides(LazyTable):
+    """Per-user limit overrides and their audit trail, in the usage table."""
 
     def get(self, user: str) -> LimitOverride:
         return _override(self._item(user, consistent=False))

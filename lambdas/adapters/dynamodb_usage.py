@@ -10,7 +10,6 @@ Chat turns write theirs inside the conversation store's transaction
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,24 +17,15 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 
 from lambdas.adapters.dynamodb import USAGE_RETENTION
+from lambdas.adapters.dynamodb_table import LazyTable
 from lambdas.core.ports import DailyUsage
 
 # "~" sorts after every character of a model id, so the range ends after the last day's items.
 _END_OF_DAY = "~"
 
 
-class DynamoDBUsageStore:
-    def __init__(self, table_factory: Callable[[], Any]) -> None:
-        """`table_factory` returns the boto3 DynamoDB Table resource; it is called on first use,
-        so a container that never reads or writes usage never builds it."""
-        self._table_factory = table_factory
-        self._table: Any = None
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = self._table_factory()
-        return self._table
+class DynamoDBUsageStore(LazyTable):
+    """Daily usage per user and model, and the embedding and rerank calls billed to it."""
 
     def daily_usage(self, owner: str, first_day: str, last_day: str) -> list[DailyUsage]:
         kwargs: dict[str, Any] = {
