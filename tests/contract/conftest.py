@@ -76,6 +76,7 @@ def journal(deployment: Deployment) -> Journal:
         journal.outcomes["connect"] = journeys.run(connect)
         journal.outcomes["mcp"] = journeys.run(lambda cloud, outcome: journeys.mcp(cloud, outcome, identity))
         journal.outcomes["stream"] = journeys.run(journeys.stream)
+        journal.outcomes["upload_sweep"] = journeys.run(journeys.upload_sweep)
         modules = {function.module for function in deployment.functions}
         if "lambdas.handlers.vector_index_resource" in modules:
             stack, _logical_id, resource = deployment.one("Custom::VectorIndex")

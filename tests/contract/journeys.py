@@ -116,6 +116,22 @@ class Journeys:
         document_id = ticket["document"]["id"]
         outcome.results["document"] = self.api(cloud, outcome, "GET", f"/v1/documents/{document_id}")
 
+    def upload_sweep(self, cloud: Cloud, outcome: Outcome) -> None:
+        """A PENDING upload, then the scheduled sweep that fails abandoned ones (this one is new)."""
+        self.upload_form(cloud, outcome)
+        event = {
+            "version": "0",
+            "id": "5f9b1c2d-sweep",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self.deployment.account,
+            "time": "2026-11-30T01:00:00Z",
+            "region": self.deployment.region,
+            "resources": [],
+            "detail": {},
+        }
+        outcome.results["sweep"] = self.call(cloud, outcome, "lambdas.handlers.upload_sweep", event)
+
     def upload_form(self, cloud: Cloud, outcome: Outcome) -> dict[str, Any]:
         """The upload form's request: a PENDING document and the signed form for its object."""
         form = {"filename": "capitals.md", "content_type": "text/markdown", "size_bytes": len(DOCUMENT)}

@@ -43,6 +43,7 @@ NEEDED = {
     "lambdas.handlers.ingest_index": ("DOCUMENTS_TABLE", "DOCUMENTS_BUCKET", "VECTOR_BACKEND"),
     "lambdas.handlers.vector_index_resource": (),
     "lambdas.handlers.pre_sign_up": ("ALLOWED_EMAIL_DOMAINS",),
+    "lambdas.handlers.upload_sweep": ("DOCUMENTS_TABLE", "DOCUMENTS_BUCKET"),
     "lambdas.handlers.mcp": (
         *DATA,
         "LLM_PROVIDER",
@@ -121,6 +122,11 @@ def test_a_signed_in_user_chats_and_reads_the_conversation_and_usage(journal: Jo
     assert [m["role"] for m in body(outcome.results["conversation"])["messages"]] == ["user", "assistant"]
     models = body(outcome.results["usage"])["models"]
     assert sum(m["requests"] for m in models if m["kind"] == "chat") == 1
+
+
+def test_the_scheduled_upload_sweep_runs_and_leaves_a_fresh_upload_pending(journal: Journal) -> None:
+    outcome = succeeded(journal, "upload_sweep")
+    assert outcome.results["sweep"] == {"failed": 0}
 
 
 def test_every_read_route_answers_and_a_conversation_can_be_deleted(journal: Journal) -> None:

@@ -49,6 +49,7 @@ def send(
 
 
 JSON = {"content-type": "application/json"}
+MCP = {**JSON, "accept": "application/json, text/event-stream"}
 
 
 @pytest.mark.parametrize(
@@ -87,6 +88,36 @@ def test_every_accepted_turn_of_many_concurrent_users_is_stored_without_a_server
 
     with ThreadPoolExecutor(max_workers=USERS) as pool:
         results = list(pool.map(converse, [f"load-user-{n}" for n in range(USERS)]))
+
+    assert [status for statuses, _ in results for status in statuses if status >= 500] == []
+    assert [stored for _, stored in results] == [statuses.count(200) for statuses, _ in results]
+
+
+def test_concurrent_mcp_clients_get_no_server_error_and_every_answered_question_is_stored(
+    server: LocalServer,
+) -> None:
+    def ask(user: str) -> tuple[list[int], int]:
+        statuses, conversation_id = [], None
+        for turn in range(TURNS):
+            arguments: dict[str, Any] = {"question": f"question {turn} from {user}"}
+            if conversation_id:
+                arguments["conversation_id"] = conversation_id
+            call = {"jsonrpc": "2.0", "id": turn, "method": "tools/call"}
+            call["params"] = {"name": "ask", "arguments": arguments}
+            status, reply = send(
+                server, "POST", "/mcp", json.dumps(call).encode(), {**MCP, "X-Local-User": user}
+            )
+            answered = status == 200 and not reply["result"].get("isError")
+            statuses.append(200 if answered else status)
+            if answered:
+                conversation_id = reply["result"]["structuredContent"]["conversation_id"]
+        _, detail = send(
+            server, "GET", f"/v1/conversations/{conversation_id}", headers={"X-Local-User": user}
+        )
+        return statuses, sum(message["role"] == "user" for message in detail["messages"])
+
+    with ThreadPoolExecutor(max_workers=USERS) as pool:
+        results = list(pool.map(ask, [f"mcp-user-{n}" for n in range(USERS)]))
 
     assert [status for statuses, _ in results for status in statuses if status >= 500] == []
     assert [stored for _, stored in results] == [statuses.count(200) for statuses, _ in results]
