@@ -135,6 +135,8 @@ def run(options: LocalOptions) -> None:
     os.environ.setdefault("UPLOAD_ENDPOINT_URL", f"http://{HOST}:{options.port}{UPLOAD_PATH}")
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", LOCAL_SERVICE_NAME)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", LOCAL_LOG_LEVEL)
+    # Metrics are EMF lines that only CloudWatch reads; locally they would flood the console.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     use_console_logs(os.environ["POWERTOOLS_SERVICE_NAME"])
     if options.persist:
         os.environ.setdefault("LOCAL_INDEX_PATH", str(options.state_dir / "index.sqlite3"))

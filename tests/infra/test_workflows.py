@@ -52,7 +52,11 @@ def test_state_machines_trace_and_log_every_event(dev: Synthesized) -> None:
 
 
 def test_upload_rule_starts_ingestion_with_a_dead_letter_queue(dev: Synthesized) -> None:
-    rules = resources_of(dev.app_json, "AWS::Events::Rule").values()
+    rules = [
+        r
+        for r in resources_of(dev.app_json, "AWS::Events::Rule").values()
+        if "EventPattern" in r["Properties"]
+    ]
     (upload,) = [r for r in rules if r["Properties"]["EventPattern"]["source"] == ["aws.s3"]]
     (target,) = upload["Properties"]["Targets"]
     assert "IngestionStateMachine" in str(target["Arn"])
@@ -73,7 +77,11 @@ def test_summaries_call_bedrock_natively_and_retry_throttling(dev: Synthesized) 
 
 
 def test_summaries_start_when_an_ingestion_succeeds(dev: Synthesized) -> None:
-    rules = resources_of(dev.app_json, "AWS::Events::Rule").values()
+    rules = [
+        r
+        for r in resources_of(dev.app_json, "AWS::Events::Rule").values()
+        if "EventPattern" in r["Properties"]
+    ]
     (rule,) = [r for r in rules if r["Properties"]["EventPattern"]["source"] == ["aws.states"]]
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["detail"]["status"] == ["SUCCEEDED"]

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +33,16 @@ class LocalServer:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        # Read what the server prints as it goes: a full pipe would block the server's writes.
+        self._output: list[str] = []
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
         self._wait_until_healthy()
+
+    def _read_output(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._output.append(line)
 
     def request(
         self,
@@ -58,15 +68,16 @@ class LocalServer:
     def stop(self) -> str:
         """Stop as Ctrl-C would, and return what the server printed."""
         self.process.send_signal(signal.SIGINT)
-        output, _ = self.process.communicate(timeout=30)
-        return output
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=10)
+        return "".join(self._output)
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read() if self.process.stdout else ""
-                raise RuntimeError(f"local server exited early:\n{output}")
+                self._reader.join(timeout=10)
+                raise RuntimeError(f"local server exited early:\n{''.join(self._output)}")
             try:
                 if self.request("GET", "/v1/health")[0] == 200:
                     return
