@@ -185,6 +185,14 @@ class AppStack(Stack):
             user_pool=data.auth.user_pool,
             app_client=self.web_client,
         )
+        self.upload_sweep = UploadSweep(
+            self,
+            "UploadSweep",
+            functions=functions,
+            documents_table=store.documents_table,
+            documents_bucket_arn=Fn.import_value(data.documents_bucket_arn_export),
+        )
+
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -192,7 +200,12 @@ class AppStack(Stack):
             topic_key=keys.messaging_key,
             resources=MonitoredResources(
                 rest_api=self.rest_api.api,
-                functions={**self.chat.functions, **self.ingestion_tasks.functions, "Mcp": self.mcp.function},
+                functions={
+                    **self.chat.functions,
+                    **self.ingestion_tasks.functions,
+                    "Mcp": self.mcp.function,
+                    "UploadSweep": self.upload_sweep.function,
+                },
                 state_machines={
                     "Ingestion": self.ingestion.state_machine,
                     "Summaries": self.summaries.state_machine,
@@ -203,13 +216,6 @@ class AppStack(Stack):
             ),
         )
 
-        self.upload_sweep = UploadSweep(
-            self,
-            "UploadSweep",
-            functions=functions,
-            documents_table=store.documents_table,
-            documents_bucket_arn=Fn.import_value(data.documents_bucket_arn_export),
-        )
         self.frontend.deploy_site(site_dir, self._runtime_config(data))
         self._outputs(data)
 

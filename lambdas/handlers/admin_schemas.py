@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from lambdas.core.admin import UsageByUser
 from lambdas.core.limits import MAX_LIMIT_VALUE, LimitOverride
@@ -13,14 +15,25 @@ from lambdas.handlers.usage_schemas import ModelUsageOut, UsageTotalsOut
 _HELP = "Null: the deployment's default; 0: no limit."
 
 
+def _json_number(value: object) -> object:
+    """A JSON integer, as the schema says: `"5"` and `true` are not numbers (pydantic would
+    read both as one), while `5.0` is an integer in JSON Schema."""
+    if isinstance(value, str | bool):
+        raise ValueError("must be an integer")
+    return value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_json_number)]
+
+
 class LimitOverrideIn(BaseModel):
     """The user's limits; every field left out or null keeps the deployment's default."""
 
     model_config = ConfigDict(extra="forbid")
 
-    requests_per_minute: int | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
-    tokens_per_minute: int | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
-    daily_tokens: int | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
+    requests_per_minute: JsonInteger | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
+    tokens_per_minute: JsonInteger | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
+    daily_tokens: JsonInteger | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
 
     def domain(self) -> LimitOverride:
         return LimitOverride(self.requests_per_minute, self.tokens_per_minute, self.daily_tokens)

@@ -1,8 +1,12 @@
-"""Response models of GET /v1/usage (in the OpenAPI document with the others)."""
+"""Models of GET /v1/usage and the admin usage report (in the OpenAPI document with the others)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field
 
 from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary
 from lambdas.handlers.schemas import DomainView
@@ -57,3 +61,18 @@ class UsageReport(BaseModel):
                 "models": [ModelUsageOut.of_model(m) for m in summary.models],
             }
         )
+
+
+def _iso_date_text(value: object) -> object:
+    """Only `YYYY-MM-DD` text is a day here (pydantic would also read `0` as 1970-01-01)."""
+    if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date_text)]
+"""A query parameter naming a UTC day, `YYYY-MM-DD`."""
+
+
+def iso_day(day: date | None) -> str | None:
+    return day.isoformat() if day else None

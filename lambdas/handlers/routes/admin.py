@@ -23,6 +23,7 @@ from lambdas.handlers.admin_schemas import (
     UserLimitsOut,
 )
 from lambdas.handlers.identity import owner_from_request_context
+from lambdas.handlers.usage_schemas import Day, iso_day
 from lambdas.wiring import get_services
 
 router = Router()
@@ -57,11 +58,15 @@ def _admin() -> str:
     "/v1/admin/usage", summary="Tokens and cost per user and per model over a date range", tags=["admin"]
 )
 def usage_by_user(
-    first_day: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD (UTC).")] = None,
-    last_day: Annotated[str | None, Query(alias="to", description="Last day, YYYY-MM-DD, included.")] = None,
+    first_day: Annotated[
+        Day | None, Query(alias="from", description="First day (UTC); at most 366 days before `to`.")
+    ] = None,
+    last_day: Annotated[
+        Day | None, Query(alias="to", description="Last day, included; not before `from`.")
+    ] = None,
 ) -> UsageByUserReport:
     _admin()
-    return UsageByUserReport.of(get_services().admin.usage_by_user(first_day, last_day))
+    return UsageByUserReport.of(get_services().admin.usage_by_user(iso_day(first_day), iso_day(last_day)))
 
 
 @router.get("/v1/admin/users/<user>/limits", summary="A user's limits and today's budget use", tags=["admin"])

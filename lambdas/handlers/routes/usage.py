@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BeforeValidator
 
 from lambdas.handlers.identity import owner_from_request_context
-from lambdas.handlers.usage_schemas import UsageReport
+from lambdas.handlers.usage_schemas import Day, UsageReport, iso_day
 from lambdas.wiring import get_services
 
 router = Router()
@@ -19,16 +16,6 @@ router = Router()
 
 def _owner() -> str:
     return owner_from_request_context(router.current_event.raw_event.get("requestContext") or {})
-
-
-def _iso_date_text(value: object) -> object:
-    """Only `YYYY-MM-DD` text is a day here (pydantic would also read `0` as 1970-01-01)."""
-    if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
-        raise ValueError("a day is written YYYY-MM-DD")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 @router.get(
@@ -44,9 +31,5 @@ def get_usage(
         Day | None, Query(alias="to", description="Last day, included; not before `from`.")
     ] = None,
 ) -> UsageReport:
-    summary = get_services().usage.summary(_owner(), _iso(first_day), _iso(last_day))
+    summary = get_services().usage.summary(_owner(), iso_day(first_day), iso_day(last_day))
     return UsageReport.of(summary)
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
