@@ -48,7 +48,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server and the browser (whose sync API keeps an event loop running in
+# this thread) end with the browser tests, before any other test level runs.
+@pytest.fixture(scope="package")
 def server() -> Iterator[LocalServer]:
     local = LocalServer(env={"LOCAL_STREAM_DELAY_MS": STREAM_DELAY_MS, **NO_LIMITS})
     _wait_for_sample_corpus(local)
@@ -66,7 +68,7 @@ def _wait_for_sample_corpus(server: LocalServer) -> None:
     raise RuntimeError("the sample corpus was not ingested in time")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

@@ -33,6 +33,7 @@ from local.aws import REGION, create_resources
 from local.events import DEV_USER_SUB, LOCAL_USER_HEADER
 from local.ingestion import run_workflow
 from local.lambda_bridge import Bridge
+from local.origins import LocalOrigins
 from local.server import build_app
 from tests.integration.test_documents_api import GUIDE, upload
 from tests.support.local_aws import use_local_resources
@@ -80,7 +81,8 @@ def _serve_local_app() -> Iterator[Server]:
         after_change=lambda: None,
     )
     port = free_port()
-    http = uvicorn.Server(uvicorn.Config(build_app(bridge), host="127.0.0.1", port=port, log_level="warning"))
+    app = build_app(bridge, LocalOrigins.serving("127.0.0.1", port))
+    http = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=http.run, daemon=True)
     thread.start()
     while not http.started:
