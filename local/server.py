@@ -20,7 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -125,7 +125,20 @@ def build_app(bridge: Bridge, origins: LocalOrigins) -> Starlette:
         *extra_routes(),
         Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(OriginGuard, origins=origins)])
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(OriginGuard, origins=origins)],
+        exception_handlers={404: not_found},
+    )
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """A path no route matches (one with a line break, say): the API's JSON error under /v1,
+    the static files' plain answer elsewhere."""
+    if request.url.path.startswith("/v1/"):
+        error = {"code": "not_found", "message": "no such resource", "field": "path"}
+        return JSONResponse({"error": error}, status_code=404)
+    return PlainTextResponse("Not Found", status_code=404)
 
 
 def run(options: LocalOptions) -> None:

@@ -23,7 +23,7 @@ def _json_number(value: object) -> object:
     return value
 
 
-JsonInteger = Annotated[int, BeforeValidator(_json_number)]
+LimitValue = Annotated[int, Field(ge=0, le=MAX_LIMIT_VALUE), BeforeValidator(_json_number)]
 
 
 class LimitOverrideIn(BaseModel):
@@ -31,9 +31,9 @@ class LimitOverrideIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    requests_per_minute: JsonInteger | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
-    tokens_per_minute: JsonInteger | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
-    daily_tokens: JsonInteger | None = Field(default=None, description=_HELP, ge=0, le=MAX_LIMIT_VALUE)
+    requests_per_minute: LimitValue | None = Field(default=None, description=_HELP)
+    tokens_per_minute: LimitValue | None = Field(default=None, description=_HELP)
+    daily_tokens: LimitValue | None = Field(default=None, description=_HELP)
 
     def domain(self) -> LimitOverride:
         return LimitOverride(self.requests_per_minute, self.tokens_per_minute, self.daily_tokens)

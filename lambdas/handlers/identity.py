@@ -11,7 +11,8 @@ from lambdas.core.errors import DomainError
 MAX_OWNER_CHARS = 128
 # Owners become key and path segments (`USER#<owner>`, `uploads/<owner>/...`): a Cognito
 # `sub` is a UUID; anything with a slash, a control character or of unbounded length is refused.
-_OWNER = re.compile(rf"[A-Za-z0-9@._:+-]{{1,{MAX_OWNER_CHARS}}}")
+OWNER_PATTERN = rf"^[A-Za-z0-9@._:+-]{{1,{MAX_OWNER_CHARS}}}$"
+_OWNER = re.compile(OWNER_PATTERN)
 
 
 class Unauthenticated(DomainError):

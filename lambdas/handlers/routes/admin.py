@@ -22,7 +22,7 @@ from lambdas.handlers.admin_schemas import (
     UsageByUserReport,
     UserLimitsOut,
 )
-from lambdas.handlers.identity import owner_from_request_context
+from lambdas.handlers.identity import OWNER_PATTERN, owner_from_request_context
 from lambdas.handlers.usage_schemas import Day, iso_day
 from lambdas.wiring import get_services
 
@@ -70,7 +70,7 @@ def usage_by_user(
 
 
 @router.get("/v1/admin/users/<user>/limits", summary="A user's limits and today's budget use", tags=["admin"])
-def get_user_limits(user: Annotated[str, Path(min_length=1, max_length=128)]) -> UserLimitsOut:
+def get_user_limits(user: Annotated[str, Path(pattern=OWNER_PATTERN)]) -> UserLimitsOut:
     _admin()
     return UserLimitsOut.of(get_services().admin.limits(user))
 
@@ -81,7 +81,7 @@ def get_user_limits(user: Annotated[str, Path(min_length=1, max_length=128)]) ->
     tags=["admin"],
 )
 def set_user_limits(
-    user: Annotated[str, Path(min_length=1, max_length=128)], body: LimitOverrideIn
+    user: Annotated[str, Path(pattern=OWNER_PATTERN)], body: LimitOverrideIn
 ) -> UserLimitsOut:
     actor = _admin()
     services = get_services()
