@@ -80,7 +80,10 @@ export class DocumentsPanel {
   }
 
   #render() {
-    const all = [...this.uploading, ...this.documents];
+    // Once the service lists a document (the upload form creates its record), the list shows
+    // that record rather than the placeholder: one row per file, whatever a poll catches.
+    const listed = new Set(this.documents.map((d) => d.filename));
+    const all = [...this.uploading.filter((u) => !listed.has(u.filename)), ...this.documents];
     this.el.empty.hidden = all.length > 0;
     this.el.count.hidden = this.documents.length === 0;
     this.el.count.textContent = String(this.documents.length);
