@@ -52,6 +52,7 @@ MAY_BE_REMOVED = {
     "AWS::Bedrock::Guardrail",
     "AWS::Bedrock::GuardrailVersion",
     "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::InsightRule",
     "AWS::S3Vectors::VectorBucket",
     "AWS::S3Vectors::Index",
     "AWS::WAFv2::WebACLAssociation",

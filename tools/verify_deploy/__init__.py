@@ -17,7 +17,8 @@ What the emulator cannot do, and what is done about it here (and only here):
    `AWS::Bedrock::Guardrail`/`GuardrailVersion` (a guardrail is created through the emulator's
    Bedrock API instead and its id and version used as literals), `AWS::S3Vectors::*` (no S3
    Vectors service), `AWS::OpenSearchServerless::*` (so the `vectorBackend=s3vectors` variant is
-   deployed), `AWS::WAFv2::WebACLAssociation`, CloudWatch alarms on metric math and
+   deployed), `AWS::WAFv2::WebACLAssociation`, `AWS::CloudWatch::InsightRule` (the per-user cost
+   rule), CloudWatch alarms on metric math and
    `Custom::CDKBucketDeployment` (its AWS CLI layer is not mounted). `Ref`/`Fn::GetAtt` to them
    become the literal AWS would return and `DependsOn` on them is dropped; they are listed in
    the summary's `skipped_resource_types`.

@@ -42,6 +42,7 @@ UNCREATABLE: Mapping[str, str] = {
     "AWS::OpenSearchServerless::": "no OpenSearch Serverless data plane (the s3vectors variant is deployed)",
     "AWS::S3Vectors::": "no S3 Vectors service (a stand-in in the emulator serves the data plane)",
     "AWS::WAFv2::WebACLAssociation": "no WAF association provisioner",
+    "AWS::CloudWatch::InsightRule": "no Contributor Insights provisioner",
     "Custom::CDKBucketDeployment": "its AWS CLI layer is not mounted at /opt by the emulator",
 }
 METRIC_MATH_ALARM = "AWS::CloudWatch::Alarm (metric math)"

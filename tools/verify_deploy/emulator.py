@@ -79,12 +79,23 @@ def grounded_reply(prompt: str) -> str | None:
     return f"{sentence} [{number}]"
 
 
+def turn_text(messages: Any) -> str:
+    """The last message's text as the model reads it: its text blocks and the guard-content
+    block that carries the user's question (which the emulator's own reader skips)."""
+    if not messages:
+        return ""
+    parts = []
+    for block in messages[-1].get("content", []):
+        if "text" in block:
+            parts.append(block["text"])
+        elif "guardContent" in block:
+            parts.append(block["guardContent"].get("text", {}).get("text", ""))
+    return "".join(parts)
+
+
 def _grounded(original: Callable[..., str]) -> Callable[..., str]:
     def reply(model_id: str, messages: Any, system: Any) -> str:
-        from ministack.services import bedrock_runtime
-
-        last_turn = bedrock_runtime._messages_text((messages or [])[-1:])
-        return grounded_reply(last_turn) or original(model_id, messages, system)
+        return grounded_reply(turn_text(messages)) or original(model_id, messages, system)
 
     return reply
 

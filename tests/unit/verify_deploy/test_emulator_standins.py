@@ -9,7 +9,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from tools.build_lambda_asset import REPO_ROOT
-from tools.verify_deploy.emulator import VectorStore, grounded_reply, titan_embedding
+from tools.verify_deploy.emulator import VectorStore, grounded_reply, titan_embedding, turn_text
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
@@ -115,3 +115,23 @@ def test_the_functions_runtime_has_the_boto3_the_project_pins() -> None:
     runtime = (REPO_ROOT / "tools" / "verify_deploy" / "requirements-runtime.txt").read_text().split()
 
     assert f"boto3{pinned}" in runtime
+
+
+def test_the_question_tagged_as_guard_content_is_part_of_the_turn_the_stand_in_reads() -> None:
+    context = "[1] Handbook\nThe Zephyr window opens on Thursday.\n\nQuestion: "
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"text": context},
+                {
+                    "guardContent": {
+                        "text": {"text": "When does the window open?", "qualifiers": ["guard_content"]}
+                    }
+                },
+            ],
+        }
+    ]
+
+    assert turn_text(messages) == context + "When does the window open?"
+    assert grounded_reply(turn_text(messages)) == "The Zephyr window opens on Thursday. [1]"
