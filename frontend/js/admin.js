@@ -11,6 +11,9 @@ const LIMIT_FIELDS = [
   ["tokens_per_minute", "Tokens per minute"],
 ];
 
+const PROBE_ATTEMPTS = 4;
+const PROBE_PAUSE_MS = 1000;
+
 export class AdminView {
   constructor(button, dialog, api) {
     this.button = button;
@@ -19,12 +22,17 @@ export class AdminView {
     this.#build();
   }
 
-  // Shows the button only when the API lets this user in.
+  // Shows the button only when the API lets this user in: a 404 says it does not; any other
+  // failure (the service still starting, a dropped connection) is asked again a few times.
   async start() {
-    try {
-      await this.#usage();
-    } catch {
-      return;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#usage();
+        break;
+      } catch (error) {
+        if (error.status === 404 || attempt === PROBE_ATTEMPTS) return;
+        await new Promise((resolve) => setTimeout(resolve, PROBE_PAUSE_MS * attempt));
+      }
     }
     this.button.hidden = false;
     this.button.addEventListener("click", () => this.open());
