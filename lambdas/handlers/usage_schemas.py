@@ -6,6 +6,7 @@ import re
 from datetime import date
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, BeforeValidator, Field
 
 from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary
@@ -72,6 +73,11 @@ def _iso_date_text(value: object) -> object:
 
 Day = Annotated[date, BeforeValidator(_iso_date_text)]
 """A query parameter naming a UTC day, `YYYY-MM-DD`."""
+FirstDay = Annotated[
+    Day | None, Query(alias="from", description="First day (UTC); at most 366 days before `to`.")
+]
+LastDay = Annotated[Day | None, Query(alias="to", description="Last day, included; not before `from`.")]
+"""The `from` and `to` query parameters of a usage report."""
 
 
 def iso_day(day: date | None) -> str | None:

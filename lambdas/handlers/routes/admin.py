@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from lambdas.core.errors import NotFound
 from lambdas.handlers.admin_schemas import (
@@ -23,7 +23,7 @@ from lambdas.handlers.admin_schemas import (
     UserLimitsOut,
 )
 from lambdas.handlers.identity import OWNER_PATTERN, owner_from_request_context
-from lambdas.handlers.usage_schemas import Day, iso_day
+from lambdas.handlers.usage_schemas import FirstDay, LastDay, iso_day
 from lambdas.wiring import get_services
 
 router = Router()
@@ -58,12 +58,8 @@ def _admin() -> str:
     "/v1/admin/usage", summary="Tokens and cost per user and per model over a date range", tags=["admin"]
 )
 def usage_by_user(
-    first_day: Annotated[
-        Day | None, Query(alias="from", description="First day (UTC); at most 366 days before `to`.")
-    ] = None,
-    last_day: Annotated[
-        Day | None, Query(alias="to", description="Last day, included; not before `from`.")
-    ] = None,
+    first_day: FirstDay = None,
+    last_day: LastDay = None,
 ) -> UsageByUserReport:
     _admin()
     return UsageByUserReport.of(get_services().admin.usage_by_user(iso_day(first_day), iso_day(last_day)))

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from lambdas.handlers.identity import owner_from_request_context
-from lambdas.handlers.usage_schemas import Day, UsageReport, iso_day
+from lambdas.handlers.usage_schemas import FirstDay, LastDay, UsageReport, iso_day
 from lambdas.wiring import get_services
 
 router = Router()
@@ -24,12 +21,8 @@ def _owner() -> str:
     tags=["usage"],
 )
 def get_usage(
-    first_day: Annotated[
-        Day | None, Query(alias="from", description="First day (UTC); at most 366 days before `to`.")
-    ] = None,
-    last_day: Annotated[
-        Day | None, Query(alias="to", description="Last day, included; not before `from`.")
-    ] = None,
+    first_day: FirstDay = None,
+    last_day: LastDay = None,
 ) -> UsageReport:
     summary = get_services().usage.summary(_owner(), iso_day(first_day), iso_day(last_day))
     return UsageReport.of(summary)
