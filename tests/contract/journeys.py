@@ -21,12 +21,11 @@ from tests.contract.cloud import Call, Cloud, deployed, invoke
 from tests.contract.deployment import Deployment, Function
 from tests.contract.workflow import Execution, StateMachine
 from tests.infra.conftest import state_machine_definition
-from tests.support.events import rest_event
+from tests.support.events import MCP_PROTOCOL_VERSION, mcp_event, rest_event
 
 OWNER = "8a1f6c2e-0d4b-4f43-9a57-2b8e5f7c1d30"
 CONNECTION_ID = "L0SM9cOFvHcCIhw="
 DOCUMENT = b"# Capitals\n\nParis is the capital of France. Berlin is the capital of Germany.\n"
-MCP_PROTOCOL_VERSION = "2025-11-25"
 MISSING_DOCUMENT = "0b9d2f1e7c3a4e5b8a6d1f2e3d4c5b6a"
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 
@@ -246,30 +245,7 @@ class Journeys:
         the bearer token in a header; the response with lower-cased headers and a parsed body."""
         domain = self.rest_api_domain()
         stage_name = self.deployment.one("AWS::ApiGateway::Stage")[2]["Properties"]["StageName"]
-        event = rest_event(method, path, body=body)
-        del event["requestContext"]["authorizer"]
-        headers = {
-            "Host": domain,
-            "X-Forwarded-Proto": "https",
-            "Content-Type": "application/json",
-            "Accept": "application/json, text/event-stream",
-            "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
-        }
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        event.update(
-            resource=path,
-            headers=headers,
-            multiValueHeaders={name: [value] for name, value in headers.items()},
-            pathParameters=None,
-        )
-        event["requestContext"].update(
-            resourcePath=path,
-            path=f"/{stage_name}{path}",
-            stage=stage_name,
-            domainName=domain,
-            apiId=domain.partition(".")[0],
-        )
+        event = mcp_event(method, path, domain=domain, body=body, token=token, stage=stage_name)
         response = self.call(cloud, outcome, "lambdas.handlers.mcp", event)
         return {
             "statusCode": response["statusCode"],

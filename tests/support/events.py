@@ -50,3 +50,40 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+MCP_PROTOCOL_VERSION = "2025-11-25"
+
+
+def mcp_event(
+    method: str,
+    path: str,
+    *,
+    domain: str,
+    body: Any = None,
+    token: str | None = None,
+    stage: str | None = None,
+) -> dict[str, Any]:
+    """A REST proxy event for the MCP function's resources as API Gateway sends it: no
+    authorizer claims, the bearer token (if any) in a header."""
+    event = rest_event(method, path, body=body)
+    del event["requestContext"]["authorizer"]
+    headers = {
+        "Host": domain,
+        "X-Forwarded-Proto": "https",
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": MCP_PROTOCOL_VERSION,
+    }
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    event.update(
+        resource=path,
+        headers=headers,
+        multiValueHeaders={name: [value] for name, value in headers.items()},
+        pathParameters=None,
+    )
+    event["requestContext"].update(resourcePath=path, domainName=domain, apiId=domain.partition(".")[0])
+    if stage is not None:
+        event["requestContext"].update(path=f"/{stage}{path}", stage=stage)
+    return event

@@ -25,6 +25,7 @@ from lambdas.handlers import mcp
 from lambdas.settings import Settings
 from lambdas.wiring import RagServices, build_services, use_services
 from tests.support.events import FakeLambdaContext, rest_event
+from tests.support.events import mcp_event as api_gateway_mcp_event
 from tests.support.fakes import ScriptedModel
 from tests.support.ingestion_fakes import (
     HashEmbedder,
@@ -76,26 +77,7 @@ def access_token(key: Any = POOL_KEY, **overrides: Any) -> str:
 
 
 def mcp_event(method: str, path: str, *, token: str | None = None, body: Any = None) -> dict[str, Any]:
-    """A REST proxy event for the `/mcp` resource: no authorizer claims, the token in a header."""
-    event = rest_event(method, path, raw_body=json.dumps(body) if body is not None else None)
-    del event["requestContext"]["authorizer"]
-    headers = {
-        "Host": DOMAIN,
-        "X-Forwarded-Proto": "https",
-        "Content-Type": "application/json",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": "2025-11-25",
-    }
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    event.update(
-        resource=path,
-        headers=headers,
-        multiValueHeaders={name: [value] for name, value in headers.items()},
-        pathParameters=None,
-    )
-    event["requestContext"].update(resourcePath=path, domainName=DOMAIN, apiId="abc123")
-    return event
+    return api_gateway_mcp_event(method, path, domain=DOMAIN, token=token, body=body)
 
 
 def rpc(method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
