@@ -30,14 +30,21 @@ def test_the_attack_set_covers_every_family_with_at_least_40_attacks_and_40_beni
     }
 
 
-def test_bench_reports_held_out_figures_by_source_against_the_pattern_baseline(capsys):
+def test_bench_reports_the_old_and_the_fresh_held_out_split_against_the_pattern_baseline(capsys):
     figures = guard_figures()
 
     printed = capsys.readouterr().out
-    assert "bastioncorpus 0.6.0 + agent-injection-bench 0.1.0" in printed
-    assert "patterns only (baseline)" in printed
-    assert "layered guard" in printed
-    assert set(figures) == {"guard_detection_rate", "guard_false_positive_rate", "guard_latency_p50_ms"}
+    assert "old held-out split: bastioncorpus 0.6.0 + agent-injection-bench 0.1.0" in printed
+    assert "fresh held-out split: protectrag 0.6.0" in printed
+    assert printed.count("patterns only (baseline)") == 2
+    assert printed.count("layered guard") == 2
+    assert set(figures) == {
+        "guard_detection_rate",
+        "guard_false_positive_rate",
+        "guard_fresh_detection_rate",
+        "guard_fresh_false_positive_rate",
+        "guard_latency_p50_ms",
+    }
 
 
 @pytest.mark.parametrize(("family", "attack"), ATTACKS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(ATTACKS)])
