@@ -34,6 +34,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 # Lines CommonMark would read as an ATX heading or a setext underline.
 _HEADING_LIKE = re.compile(r"^(#{1,6}(?:\s|$)|=+\s*$|-+\s*$)")
 _LIST_MARKER = re.compile(r"^ *(?:- |\d+\. )")
+_MARKER_ONLY = re.compile(r"\s*(?:-|\d+\.)\s*")
 _BACKTICK_RUN = re.compile(r"`+")
 
 
@@ -114,7 +115,9 @@ class _Outline:
         elif tag == "tr":
             self.row_start = len(self.current)
         elif tag in _BLOCKS or tag in _LISTS:
-            self._flush()
+            # A paragraph opening a list item continues the item's line, after its bullet.
+            if tag in _LISTS or tag == "li" or not _MARKER_ONLY.fullmatch("".join(self.current)):
+                self._flush()
             self._open_block(tag)
 
     def close(self, node: LexborNode) -> None:
@@ -169,7 +172,7 @@ class _Outline:
         else:
             block = "\n".join(_plain_line(line) for line in raw.split("\n") if line.strip())
         self.heading_level = 0
-        if block.strip() and not _only_marker(block):
+        if block.strip() and not _MARKER_ONLY.fullmatch(block):
             self.blocks.append(block)
 
 
@@ -188,7 +191,3 @@ def _plain_line(line: str) -> str:
     prefix = marker.group() if marker else ""
     words = _SPACES.sub(" ", line[len(prefix) :]).strip()
     return prefix + ("\\" + words if _HEADING_LIKE.match(words) else words)
-
-
-def _only_marker(block: str) -> bool:
-    return bool(re.fullmatch(r"\s*(-|\d+\.)\s*", block))

@@ -75,6 +75,12 @@ def test_nested_lists_are_indented_and_ordered_lists_numbered() -> None:
     assert html_outline(page) == "- fruit\n\n  1. apple\n\n  2. pear\n\n- bread"
 
 
+def test_a_paragraph_inside_a_list_item_keeps_the_items_bullet() -> None:
+    assert html_outline("<ul><li><p>one</p></li><li><div>two</div></li><li></li></ul><p>after</p>") == (
+        "- one\n\n- two\n\nafter"
+    )
+
+
 def test_table_rows_become_lines_of_cells() -> None:
     page = (
         "<table><caption>Limits</caption><tr><th>Name<th>Value<tr><td><img alt=''><td><p>size</p><td>10 MB"
