@@ -35,8 +35,9 @@ class RetrievalConfig:
     """How deep each search looks before fusion; deeper lets a chunk ranked modestly by
     both searches rise above one ranked highly by only one."""
     fusion: FusionMethod = "minmax"
-    """Min-max score fusion with equal weights: measured against rank fusion it kept its
-    gain over every chunk size tried (docs/decisions.md, "Fusion of keyword and vector search")."""
+    """Min-max score fusion: measured against rank fusion it kept its gain over every chunk
+    size tried (docs/decisions.md, "Fusion of keyword and vector search"); the weights are
+    set by `keyword_weight_by_coverage`."""
     rrf_k: int = RRF_K
     """Only used by `fusion="rrf"`."""
     keyword_weight_by_coverage: bool = True
