@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         assert self.llm_provider is not None  # set by the validator
         return self.llm_provider
 
+    @property
+    def rewrites_queries(self) -> bool:
+        """Query rewriting is on and a generative model is there to write the passage."""
+        return self.query_rewriting and self.provider in ("bedrock", "openai")
+
     def offered_model_ids(self) -> list[str]:
         """Models users may choose, default first."""
         if self.provider == "bedrock":
