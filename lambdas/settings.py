@@ -82,9 +82,9 @@ class Settings(BaseSettings):
         default="structure",
         description="structure: split on headings and paragraphs first; fixed: windows with overlap.",
     )
-    chunk_max_chars: int = Field(default=1000, ge=50, le=8000, description="Largest chunk, in characters.")
+    chunk_max_chars: int = Field(default=800, ge=50, le=8000, description="Largest chunk, in characters.")
     chunk_overlap_chars: int = Field(
-        default=150,
+        default=120,
         ge=0,
         description="Characters shared by neighbouring chunks; under half of CHUNK_MAX_CHARS.",
     )
@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     def provider(self) -> Provider:
         assert self.llm_provider is not None  # set by the validator
         return self.llm_provider
+
+    @property
+    def rewrites_queries(self) -> bool:
+        """Query rewriting is on and a generative model is there to write the passage."""
+        return self.query_rewriting and self.provider in ("bedrock", "openai")
 
     def offered_model_ids(self) -> list[str]:
         """Models users may choose, default first."""

@@ -110,7 +110,7 @@ def build_services(
     language_model = model or build_language_model(settings)
     if retriever is None:
         retriever = _DeferredRetriever(rag)
-        if settings.query_rewriting and settings.provider in ("bedrock", "openai"):
+        if settings.rewrites_queries:
             from lambdas.core.rag.rewrite import RewritingRetriever, UsageStoreRewriteUsage
 
             rewrite_usage = UsageStoreRewriteUsage(
@@ -304,7 +304,13 @@ class RagServices:
             max_chars=self._settings.chunk_max_chars,
             overlap_chars=self._settings.chunk_overlap_chars,
         )
-        return RetrievalConfig(chunking=chunking, top_k=self._settings.retrieval_top_k)
+        return RetrievalConfig(
+            chunking=chunking,
+            top_k=self._settings.retrieval_top_k,
+            # Coverage was measured on questions as asked; an expanded query's words are mostly the
+            # model's, so how many of them a keyword hit holds says little: equal weights there.
+            keyword_weight_by_coverage=not self._settings.rewrites_queries,
+        )
 
 
 class _DeferredRetriever:

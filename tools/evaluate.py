@@ -144,7 +144,10 @@ def evaluate(
     if embedder is None:
         print("retrieval: keyword-only (BM25), no dense embedder installed")
     else:
-        print(f"retrieval: hybrid BM25 + {embedder.model_id}, {DEFAULT_CONFIG.fusion} fusion")
+        weighting = (
+            ", keyword ranking weighted by coverage" if DEFAULT_CONFIG.keyword_weight_by_coverage else ""
+        )
+        print(f"retrieval: hybrid BM25 + {embedder.model_id}, {DEFAULT_CONFIG.fusion} fusion{weighting}")
 
     prompt_chars: list[int] = []
 

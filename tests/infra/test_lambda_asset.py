@@ -48,3 +48,8 @@ def test_asset_still_carries_the_vendored_libraries_and_handlers(fresh_asset: Pa
 
 def test_two_builds_in_different_directories_hash_the_same(cached_asset: Path, fresh_asset: Path) -> None:
     assert cdk.FileSystem.fingerprint(str(fresh_asset)) == cdk.FileSystem.fingerprint(str(cached_asset))
+
+
+def test_asset_carries_the_html_parser_compiled_for_the_function_platform(fresh_asset: Path) -> None:
+    version = PYTHON_VERSION.removeprefix("python").replace(".", "")
+    assert list((fresh_asset / "selectolax").glob(f"lexbor.cpython-{version}-aarch64-linux-gnu.so"))

@@ -36,8 +36,8 @@ _BOUNDARY_SEARCH = 0.3
 @dataclass(frozen=True, slots=True)
 class ChunkingConfig:
     strategy: ChunkingStrategy = "structure"
-    max_chars: int = 1000
-    overlap_chars: int = 150
+    max_chars: int = 800
+    overlap_chars: int = 120
 
     def __post_init__(self) -> None:
         if self.max_chars < 50:

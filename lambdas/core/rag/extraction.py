@@ -2,20 +2,19 @@
 
 The declared extension picks the format, then the bytes must agree with it: a PDF must
 carry the PDF signature and parse, a text format must decode as Unicode and contain no
-binary data. HTML headings become Markdown `#` lines and preformatted blocks fenced code,
-so structure-aware chunking sees the same outline for HTML as for Markdown.
+binary data. HTML becomes a Markdown outline (`html_outline`), so structure-aware
+chunking sees the same structure for HTML as for Markdown.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import re
 from collections.abc import Mapping
-from html.parser import HTMLParser
 from pathlib import PurePosixPath
 
 from lambdas.core.errors import InvalidRequest
+from lambdas.core.rag.html_outline import html_outline
 
 CONTENT_TYPES: Mapping[str, str] = {
     ".txt": "text/plain",
@@ -64,7 +63,7 @@ def extract_text(filename: str, data: bytes) -> str:
         text = _pdf_text(filename, data)
     else:
         decoded = _decode_text(filename, data)
-        text = _html_text(decoded) if extension in (".html", ".htm") else decoded
+        text = html_outline(decoded) if extension in (".html", ".htm") else decoded
     text = _normalise_newlines(text)
     if not text.strip():
         raise EmptyDocument(f"{filename} contains no readable text")
@@ -116,79 +115,3 @@ def _pdf_text(filename: str, data: bytes) -> str:
 
 def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_SKIPPED = {"script", "style", "noscript", "template", "head", "svg"}
-_BLOCKS = {
-    "p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "blockquote",
-    "ul", "ol", "dl", "dt", "dd", "table", "tr", "pre", "figure", "figcaption", "hr", "form",
-}  # fmt: skip
-_SPACES = re.compile(r"[ \t\f\v]+")
-
-
-class _HtmlToText(HTMLParser):
-    """Collects visible text: headings as `#` lines, blocks as paragraphs, list items as `- `."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self._blocks: list[str] = []
-        self._current: list[str] = []
-        self._skip_depth = 0
-        self._pre_depth = 0
-        self._heading_level = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED:
-            self._skip_depth += 1
-        elif tag in _HEADINGS:
-            self._flush()
-            self._heading_level = _HEADINGS[tag]
-        elif tag == "li":
-            self._flush()
-            self._current.append("- ")
-        elif tag in ("br", "td", "th"):
-            self._current.append("\n" if tag == "br" else " ")
-        elif tag in _BLOCKS:
-            self._flush()
-            if tag == "pre":
-                self._pre_depth += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED:
-            self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in _HEADINGS or tag == "li" or tag in _BLOCKS:
-            self._flush()
-            if tag == "pre":
-                self._pre_depth = max(0, self._pre_depth - 1)
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            # Outside <pre>, a source newline is just a space; only <br> breaks a line.
-            self._current.append(data if self._pre_depth else data.replace("\n", " "))
-
-    def text(self) -> str:
-        self._flush()
-        return "\n\n".join(self._blocks)
-
-    def _flush(self) -> None:
-        raw = "".join(self._current)
-        self._current = []
-        if self._pre_depth:
-            # Fenced, so that a `# comment` line in the code is never read as a heading.
-            code = raw.strip("\n")
-            block = f"```\n{code}\n```" if code.strip() else ""
-        else:
-            block = "\n".join(_SPACES.sub(" ", line).strip() for line in raw.split("\n") if line.strip())
-        if self._heading_level:
-            block = f"{'#' * self._heading_level} {' '.join(block.split())}"
-            self._heading_level = 0
-        if block.strip() and block.strip() != "-":
-            self._blocks.append(block)
-
-
-def _html_text(markup: str) -> str:
-    parser = _HtmlToText()
-    parser.feed(markup)
-    parser.close()
-    return parser.text()

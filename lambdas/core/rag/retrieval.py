@@ -16,7 +16,7 @@ from lambdas.core.models import Chunk, Passage, ScoredChunk
 from lambdas.core.ports import ChunkIndex, ChunkLookup, Embedder, Reranker
 from lambdas.core.rag.chunking import ChunkingConfig, chunk_id, chunk_ordinal, chunk_text, contextual_text
 from lambdas.core.rag.fusion import RRF_K, FusionMethod, min_max_fusion, reciprocal_rank_fusion
-from lambdas.core.rag.text import keyword_query
+from lambdas.core.rag.text import keyword_query, query_coverage
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,15 @@ class RetrievalConfig:
     """How deep each search looks before fusion; deeper lets a chunk ranked modestly by
     both searches rise above one ranked highly by only one."""
     fusion: FusionMethod = "minmax"
-    """Min-max score fusion with equal weights: measured against rank fusion it kept its
-    gain over every chunk size tried (docs/decisions.md, "Fusion of keyword and vector search")."""
+    """Min-max score fusion: measured against rank fusion it kept its gain over every chunk
+    size tried (docs/decisions.md, "Fusion of keyword and vector search"); the weights are
+    set by `keyword_weight_by_coverage`."""
     rrf_k: int = RRF_K
     """Only used by `fusion="rrf"`."""
+    keyword_weight_by_coverage: bool = True
+    """Weight the keyword ranking in fusion by how much of the question its best hit
+    contains (`query_coverage`), the vector ranking by 1: a question worded unlike its
+    passage leaves BM25 matching incidental words, and then the dense ranking should lead."""
     passage_chars: int = 1400
     """A hit is widened with its neighbouring chunks up to this many characters (0: never)."""
     neighbour_radius: int = 2
@@ -89,16 +94,24 @@ class HybridRetriever:
         rankings = [self._index.keyword_search(owner, keyword_query(query), depth)]
         if self._embedder is not None:
             rankings.append(self._index.vector_search(owner, self._embedder.embed_query(query), depth))
+        weights = self._weights(query, rankings)
         fused = (
-            reciprocal_rank_fusion(rankings, k=self._config.rrf_k)
+            reciprocal_rank_fusion(rankings, k=self._config.rrf_k, weights=weights)
             if self._config.fusion == "rrf"
-            else min_max_fusion(rankings)
+            else min_max_fusion(rankings, weights=weights)
         )
         if self._reranker is not None:
             fused = self._reranked(owner, query, fused, self._reranker)
         if self._config.passage_chars <= 0 or not isinstance(self._index, ChunkLookup):
             return [_passage(hit, [hit.chunk]) for hit in fused[:limit]]
         return self._widened(owner, fused, limit, self._index)
+
+    def _weights(self, query: str, rankings: Sequence[Sequence[ScoredChunk]]) -> list[float] | None:
+        """Keyword and vector weights for fusion; None (equal) unless both searches ran."""
+        keyword, *dense = rankings
+        if not (self._config.keyword_weight_by_coverage and keyword and dense):
+            return None
+        return [query_coverage(query, contextual_text(keyword[0].chunk)), 1.0]
 
     def _widened(
         self, owner: str, fused: Sequence[ScoredChunk], limit: int, lookup: ChunkLookup

@@ -30,3 +30,21 @@ def keyword_query(query: str) -> str:
     words = list(dict.fromkeys(word.lower() for word in _WORD.findall(query)))
     content = [word for word in words if word not in STOPWORDS]
     return " ".join(content or words)
+
+
+STEM_CHARS = 5
+"""Words are compared by their first five characters: truncation stemming, which matches
+English inflections about as well as a rule-based stemmer and needs no language tables."""
+
+
+def query_coverage(query: str, text: str) -> float:
+    """The fraction of the query's keyword-search words (see `keyword_query`) that `text` contains.
+
+    Tells how much of a question a keyword hit actually answers: a question worded unlike
+    its passage still gets BM25 hits, but on one or two incidental words.
+    """
+    wanted = {word[:STEM_CHARS] for word in keyword_query(query).split()}
+    if not wanted:
+        return 0.0
+    present = {word.lower()[:STEM_CHARS] for word in _WORD.findall(text)}
+    return len(wanted & present) / len(wanted)

@@ -201,10 +201,39 @@ def test_rank_fusion_is_available_as_configuration(index: SqliteChunkIndex) -> N
     _add(index, "alice", "forecast", "Storm expected on Sunday.")
     config = replace(DEFAULT_CONFIG, fusion="rrf")
 
-    passages = HybridRetriever(ConceptEmbedder(), index, config=config).retrieve("alice", "weather storm")
+    passages = HybridRetriever(ConceptEmbedder(), index, config=config).retrieve("alice", "storm on Sunday")
 
     assert [p.document_id for p in passages] == ["forecast"]
     assert passages[0].score == pytest.approx(2 / (config.rrf_k + 1))
+
+
+def _tickets_and_prices(index: SqliteChunkIndex) -> None:
+    _add(index, "alice", "tickets", "Season tickets for the stadium are on sale now.")
+    _add(index, "alice", "prices", "The automobile price rose sharply.")
+
+
+def test_a_keyword_hit_on_an_incidental_word_does_not_outrank_a_passage_that_means_the_question(
+    index: SqliteChunkIndex,
+) -> None:
+    _tickets_and_prices(index)
+
+    passages = HybridRetriever(ConceptEmbedder(), index).retrieve(
+        "alice", "What did a vehicle cost this season?"
+    )
+
+    assert [p.document_id for p in passages] == ["prices", "tickets"]
+
+
+def test_with_coverage_weighting_off_both_searches_count_equally(index: SqliteChunkIndex) -> None:
+    _tickets_and_prices(index)
+    config = replace(DEFAULT_CONFIG, keyword_weight_by_coverage=False)
+
+    passages = HybridRetriever(ConceptEmbedder(), index, config=config).retrieve(
+        "alice", "What did a vehicle cost this season?"
+    )
+
+    # A tie (each is first in one search) goes to the keyword hit, seen first.
+    assert [p.document_id for p in passages] == ["tickets", "prices"]
 
 
 class ReversingReranker:
