@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from lambdas.core.rag.chunking import ChunkingConfig
+
 VectorBackend = Literal["opensearch", "s3vectors"]
 Architecture = Literal["arm64", "x86_64"]
 
@@ -18,8 +20,9 @@ CHARS_PER_TOKEN = 4
 """English text with BPE tokenizers."""
 QUERY_TOKENS = 50
 """Tokens of the question embedded for retrieval."""
-CHUNK_CHARS = 1000
-CHUNK_OVERLAP_CHARS = 150
+CHUNK_CHARS = ChunkingConfig().max_chars
+CHUNK_OVERLAP_CHARS = ChunkingConfig().overlap_chars
+"""The application's default chunking (`CHUNK_MAX_CHARS`, `CHUNK_OVERLAP_CHARS`), so the estimate follows it."""
 EMBED_BATCH_SIZE = 32
 """Chunks per embedding batch (`INGEST_BATCH_SIZE`)."""
 SUMMARY_OUTPUT_TOKENS = 300

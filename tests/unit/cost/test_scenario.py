@@ -10,28 +10,29 @@ from tools.cost.scenario import Scenario
 
 REQUESTS = 10_000 * 730 / 24
 DOCUMENTS = 1_000
-CHUNKS = 61  # ceil(50 KB / 850 new characters per chunk)
+CHUNKS = 76  # ceil(50 KB / 680 new characters per chunk: 800-character chunks, 120 overlap)
+BATCHES = 3  # ceil(76 / 32 chunks per embedding batch)
 GIB = 1024**3
 REST_CALLS = REQUESTS + DOCUMENTS * 2 + 1_000 * 20 * 3
 
 EXPECTED = {
     "Bedrock model: input tokens": REQUESTS * 500 / 1000 * 0.0008,
     "Bedrock model: output tokens": REQUESTS * 300 / 1000 * 0.004,
-    "Bedrock embeddings": (REQUESTS * 50 + DOCUMENTS * CHUNKS * 250) / 1000 * 0.00002,
-    "Bedrock document summaries": DOCUMENTS * (60 + 32 * 250) / 1000 * 0.00006
+    "Bedrock embeddings": (REQUESTS * 50 + DOCUMENTS * CHUNKS * 200) / 1000 * 0.00002,
+    "Bedrock document summaries": DOCUMENTS * (60 + 32 * 200) / 1000 * 0.00006
     + DOCUMENTS * 300 / 1000 * 0.00024,
     "Bedrock Guardrails": REQUESTS * (2 + 2) / 1000 * (0.15 + 0.10),
-    "Lambda": (REQUESTS + DOCUMENTS * 4 + (REST_CALLS - REQUESTS)) / 1e6 * 0.20
-    + (REQUESTS * 3 * 0.5 + DOCUMENTS * (5 * 1 + (2 * 2 + 2) * 0.5)) * 0.0000133334,
+    "Lambda": (REQUESTS + DOCUMENTS * (2 + BATCHES) + (REST_CALLS - REQUESTS)) / 1e6 * 0.20
+    + (REQUESTS * 3 * 0.5 + DOCUMENTS * (5 * 1 + (BATCHES * 2 + 2) * 0.5)) * 0.0000133334,
     "API Gateway": REST_CALLS / 1e6 * 3.50,
     "DynamoDB (on-demand)": (REQUESTS * 12 + DOCUMENTS * 4) / 1e6 * 0.625
     + (REQUESTS * 3 + DOCUMENTS * 3) / 1e6 * 0.125
     + REQUESTS * (500 + 300 * 4 + 1000) / GIB * 0.25,
-    "OpenSearch Serverless": 2 * 730 * 0.24 + 12 * DOCUMENTS * CHUNKS * (4096 + 1000 + 200) / GIB * 0.024,
+    "OpenSearch Serverless": 2 * 730 * 0.24 + 12 * DOCUMENTS * CHUNKS * (4096 + 800 + 200) / GIB * 0.024,
     "S3": 12 * DOCUMENTS * 50 * 1024 / GIB * 0.023
-    + DOCUMENTS * 6 / 1000 * 0.005
-    + DOCUMENTS * 8 / 1000 * 0.0004,
-    "Step Functions": DOCUMENTS * (7 + 2 + 6) / 1000 * 0.025,
+    + DOCUMENTS * (2 + 2 * BATCHES) / 1000 * 0.005
+    + DOCUMENTS * (2 + 3 * BATCHES) / 1000 * 0.0004,
+    "Step Functions": DOCUMENTS * (7 + BATCHES + 6) / 1000 * 0.025,
     "CloudWatch": (REQUESTS * 2048 + DOCUMENTS * 8192) / GIB * (0.50 + 0.03)
     + 7 * 0.30
     + 3.00

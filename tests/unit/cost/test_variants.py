@@ -26,13 +26,13 @@ def test_dev_collections_without_standby_replicas_idle_at_half_the_production_fl
 def test_s3_vectors_costs_storage_puts_and_queries_and_nothing_when_idle(aws, models):
     scenario = Scenario(vector_backend="s3vectors", requests_per_day=1_000, documents_per_month=100)
     requests = 1_000 * 730 / 24
-    vectors = 12 * 100 * 61
+    vectors = 12 * 100 * 76
 
     s3_vectors = line(estimate(scenario, aws=aws, models=models), "S3 Vectors")
 
     expected = (
-        vectors * (4096 + 1000 + 200) / GIB * 0.06
-        + 100 * 61 * (4096 + 1000 + 200) / GIB * 0.20
+        vectors * (4096 + 800 + 200) / GIB * 0.06
+        + 100 * 76 * (4096 + 800 + 200) / GIB * 0.20
         + requests / 1e6 * 2.50
         + requests * vectors * (4096 + 100) / TIB * 0.004
     )
@@ -44,7 +44,7 @@ def test_without_retrieval_there_is_no_vector_store_and_no_query_embeddings(aws,
     result = estimate(Scenario(retrieval=False), aws=aws, models=models)
 
     assert line(result, "Vector store").monthly_usd == 0
-    assert line(result, "Bedrock embeddings").monthly_usd == pytest.approx(1_000 * 61 * 250 / 1000 * 0.00002)
+    assert line(result, "Bedrock embeddings").monthly_usd == pytest.approx(1_000 * 76 * 200 / 1000 * 0.00002)
 
 
 def test_streamed_answers_pay_websocket_messages_and_minutes_instead_of_rest_calls(aws, models):
