@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lambdas.settings import Settings
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # Document parsing, uploads, usage reports and administration: none of them answers a question.
@@ -38,7 +40,12 @@ _CLOUD_SETTINGS = {
 
 
 def test_a_container_ready_to_answer_has_not_imported_document_parsing_or_administration():
-    environment = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "LLM_"))}
+    # Only the settings below: none inherited from the shell or another test.
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name.lower() not in Settings.model_fields and not name.startswith(("AWS_", "POWERTOOLS_"))
+    }
     run = subprocess.run(
         [sys.executable, "-c", _CHAT_CONTAINER, *NOT_NEEDED_TO_ANSWER],
         cwd=REPO_ROOT,
