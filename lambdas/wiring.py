@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
-from lambdas.core.admin import AdminService, LimitOverrides
 from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService, ChatSettings
 from lambdas.core.clock import SystemClock, UuidGenerator
@@ -34,17 +33,18 @@ from lambdas.core.ports import (
 )
 from lambdas.core.pricing import DEFAULT_PRICE_TABLE, PriceTable, load_price_table
 from lambdas.core.response_cache import CachedModel
-from lambdas.core.usage import UsageService
 
 if TYPE_CHECKING:
     from lambdas.adapters.websocket import ConnectionPublisher
+    from lambdas.core.admin import AdminService, LimitOverrides
     from lambdas.core.documents import DocumentService
     from lambdas.core.ingestion import EmbeddingUsage, IngestionPipeline
     from lambdas.core.rag.retrieval import RerankUsage, RetrievalConfig
+    from lambdas.core.usage import UsageService
     from lambdas.settings import Settings
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     prices: PriceTable
@@ -52,9 +52,30 @@ class Services:
     chat: ChatService
     conversations: ConversationService
     rag: RagServices
-    usage: UsageService
     chat_idempotency: IdempotentCalls
-    admin: AdminService
+    usage_store: UsageStore
+    limit_overrides: LimitOverrides
+    rate_limiter: RateLimiter | None
+
+    # Usage reports and administration are built, and their modules imported, on first use:
+    # a container that only answers questions never pays for them at cold start.
+    @cached_property
+    def usage(self) -> UsageService:
+        from lambdas.core.usage import UsageService
+
+        return UsageService(self.usage_store, SystemClock())
+
+    @cached_property
+    def admin(self) -> AdminService:
+        from lambdas.core.admin import AdminService
+
+        return AdminService(
+            usage=self.usage_store,
+            overrides=self.limit_overrides,
+            limiter=self.rate_limiter,
+            default_policy=_default_limits(self.settings),
+            clock=SystemClock(),
+        )
 
 
 _override: Services | None = None
@@ -140,15 +161,10 @@ def build_services(
         chat=chat,
         conversations=ConversationService(store),
         rag=rag,
-        usage=UsageService(usage_store, SystemClock()),
         chat_idempotency=_dynamodb_idempotency(settings, scope="CHAT"),
-        admin=AdminService(
-            usage=usage_store,
-            overrides=overrides,
-            limiter=rate_limiter,
-            default_policy=_default_limits(settings),
-            clock=SystemClock(),
-        ),
+        usage_store=usage_store,
+        limit_overrides=overrides,
+        rate_limiter=rate_limiter,
     )
 
 
@@ -504,9 +520,16 @@ def _dynamodb_idempotency(settings: Settings, *, scope: str) -> IdempotentCalls:
 
 
 def _dynamodb_table(name: str, settings: Settings) -> Any:
+    return _dynamodb_resource(settings.aws_region).Table(name)
+
+
+@lru_cache(maxsize=4)
+def _dynamodb_resource(region: str) -> Any:
+    """One DynamoDB resource per container for every table: each new resource rebuilds its
+    classes from the service's resource model, about as long as a first client costs."""
     import boto3
 
-    return boto3.resource("dynamodb", region_name=settings.aws_region, config=_client_config()).Table(name)
+    return boto3.resource("dynamodb", region_name=region, config=_client_config())
 
 
 def _boto3_client(

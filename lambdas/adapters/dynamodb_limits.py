@@ -16,17 +16,19 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.dynamodb_table import LazyTable
 from lambdas.core import limits
-from lambdas.core.admin import LimitOverrides
 from lambdas.core.errors import RateLimited
 from lambdas.core.limits import DayState, LimitPolicy
 from lambdas.core.models import LimitStatus
+
+if TYPE_CHECKING:
+    from lambdas.core.admin import LimitOverrides
 
 ITEM_RETENTION = timedelta(days=1)
 """A day's item is kept one day past its end, then expires through the table's TTL."""

@@ -18,9 +18,8 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from lambdas.adapters.dynamodb_table import LazyTable
-from lambdas.core.admin import AuditEntry
 from lambdas.core.errors import Conflict
-from lambdas.core.limits import NO_OVERRIDE, LimitOverride
+from lambdas.core.limits import NO_OVERRIDE, AuditEntry, LimitOverride
 
 _OVERRIDE_SK = "OVERRIDE#LIMITS"
 _AUDIT_PK = "AUDIT#LIMITS"

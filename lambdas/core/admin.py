@@ -10,23 +10,12 @@ from datetime import date, datetime
 from typing import Protocol
 
 from lambdas.core.errors import InvalidRequest
-from lambdas.core.limits import MAX_LIMIT_VALUE, LimitOverride, LimitPolicy, status
+from lambdas.core.limits import MAX_LIMIT_VALUE, AuditEntry, LimitOverride, LimitPolicy, status
 from lambdas.core.models import LimitStatus
 from lambdas.core.ports import Clock, DailyUsage, RateLimiter, UsageStore
 from lambdas.core.usage import DayRange, ModelUsage, UsageTotals, parse_day_range, summarize
 
 AUDIT_PAGE = 100
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    at: str
-    """ISO 8601, UTC."""
-    actor: str
-    """The administrator who made the change."""
-    user: str
-    old: LimitOverride
-    new: LimitOverride
 
 
 @dataclass(frozen=True, slots=True)

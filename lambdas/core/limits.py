@@ -72,6 +72,19 @@ class LimitOverride:
 NO_OVERRIDE = LimitOverride()
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change of a user's override, as the audit trail keeps it."""
+
+    at: str
+    """ISO 8601, UTC."""
+    actor: str
+    """The administrator who made the change."""
+    user: str
+    old: LimitOverride
+    new: LimitOverride
+
+
 def _either(override: int | None, default: int) -> int:
     return default if override is None else override
 

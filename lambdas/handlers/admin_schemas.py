@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
-from lambdas.core.admin import UsageByUser
 from lambdas.core.limits import MAX_LIMIT_VALUE, LimitOverride
 from lambdas.handlers.routes.limits import LimitsReport
-from lambdas.handlers.schemas import DomainView
+from lambdas.handlers.schemas import ApiModel, DomainView
 from lambdas.handlers.usage_schemas import ModelUsageOut, UsageTotalsOut
+
+if TYPE_CHECKING:
+    from lambdas.core.admin import UsageByUser
 
 _HELP = "Null: the deployment's default; 0: no limit."
 
@@ -26,7 +28,7 @@ def _json_number(value: object) -> object:
 LimitValue = Annotated[int, Field(ge=0, le=MAX_LIMIT_VALUE), BeforeValidator(_json_number)]
 
 
-class LimitOverrideIn(BaseModel):
+class LimitOverrideIn(ApiModel):
     """The user's limits; every field left out or null keeps the deployment's default."""
 
     model_config = ConfigDict(extra="forbid")
@@ -59,7 +61,7 @@ class AuditEntryOut(DomainView):
     new: LimitOverrideOut
 
 
-class AuditLog(BaseModel):
+class AuditLog(ApiModel):
     entries: list[AuditEntryOut] = Field(description="The latest changes, newest first.")
 
 
@@ -68,7 +70,7 @@ class UserUsageOut(UsageTotalsOut):
     models: list[ModelUsageOut]
 
 
-class UsageByUserReport(BaseModel):
+class UsageByUserReport(ApiModel):
     from_: str = Field(alias="from", serialization_alias="from", description="First day, YYYY-MM-DD.")
     to: str = Field(description="Last day, YYYY-MM-DD (included).")
     totals: UsageTotalsOut

@@ -4,19 +4,25 @@ so every rule a request must meet is written here, as a constraint the document 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from lambdas.core.documents import ACCEPTED_CONTENT_TYPES
 from lambdas.core.models import ChatResult
-from lambdas.core.rag.extraction import CONTENT_TYPES
 
 MAX_MESSAGE_CHARS = 8000
 ResourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
-class _Strict(BaseModel):
+class ApiModel(BaseModel):
+    """Base of the API's models. Each builds its validator when first used, so a cold start
+    builds only those of the route it serves, not of every route in the document."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Strict(ApiModel):
     # Strict: JSON `true` is not a number and `1` is not a string, as the schema says.
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -41,12 +47,17 @@ class ChatRequest(_Strict):
     )
 
 
+@cache
 def _upload_formats() -> list[tuple[str, str]]:
     """(filename pattern, content type pattern) per accepted format.
 
     A name must end in the format's extension and hold a letter or digit before it in its last
     path segment (what is left once the name is cleaned for display); the declared type may
-    carry parameters (`; charset=utf-8`) and any case."""
+    carry parameters (`; charset=utf-8`) and any case. Built on first use: only uploads need
+    the document domain, and a chat turn never imports it."""
+    from lambdas.core.documents import ACCEPTED_CONTENT_TYPES
+    from lambdas.core.rag.extraction import CONTENT_TYPES
+
     formats = []
     for canonical, declared in ACCEPTED_CONTENT_TYPES.items():
         extensions = "|".join(sorted(re.escape(e[1:]) for e, c in CONTENT_TYPES.items() if c == canonical))
@@ -60,13 +71,10 @@ def _upload_formats() -> list[tuple[str, str]]:
     return formats
 
 
-UPLOAD_FORMATS = _upload_formats()
-
-
 def _pairings(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [
         {"properties": {"filename": {"pattern": name}, "content_type": {"pattern": kind}}}
-        for name, kind in UPLOAD_FORMATS
+        for name, kind in _upload_formats()
     ]
 
 
@@ -87,7 +95,7 @@ class UploadRequest(_Strict):
     @field_validator("filename")
     @classmethod
     def _known_format(cls, filename: str) -> str:
-        if not any(re.search(name, filename) for name, _ in UPLOAD_FORMATS):
+        if not any(re.search(name, filename) for name, _ in _upload_formats()):
             raise ValueError(
                 "the name needs a letter or digit and one of .txt, .md, .markdown, .html, .htm, .pdf"
             )
@@ -98,13 +106,13 @@ class UploadRequest(_Strict):
     def _matches_extension(cls, content_type: str, info: ValidationInfo) -> str:
         filename = info.data.get("filename", "")
         if not any(
-            re.search(name, filename) and re.search(kind, content_type) for name, kind in UPLOAD_FORMATS
+            re.search(name, filename) and re.search(kind, content_type) for name, kind in _upload_formats()
         ):
             raise ValueError(f"{content_type!r} is not the content type of {filename!r}")
         return content_type
 
 
-class DomainView(BaseModel):
+class DomainView(ApiModel):
     """A response model filled from the domain record whose fields it names."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -135,7 +143,7 @@ class CitationOut(DomainView):
     score: float
 
 
-class ChatResponse(BaseModel):
+class ChatResponse(ApiModel):
     conversation_id: str
     message_id: str
     answer: str
@@ -191,11 +199,11 @@ class MessageOut(DomainView):
     complete: bool
 
 
-class ConversationList(BaseModel):
+class ConversationList(ApiModel):
     conversations: list[ConversationOut]
 
 
-class ConversationDetail(BaseModel):
+class ConversationDetail(ApiModel):
     conversation: ConversationOut
     messages: list[MessageOut]
 
@@ -209,23 +217,23 @@ class ModelOut(DomainView):
     output_per_1k_usd: float
 
 
-class ModelList(BaseModel):
+class ModelList(ApiModel):
     default_model: str
     price_table_version: str
     models: list[ModelOut]
 
 
-class Health(BaseModel):
+class Health(ApiModel):
     status: Literal["ok"] = "ok"
     provider: str
     version: str
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(ApiModel):
     code: str
     message: str
     field: str | None = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ApiModel):
     error: ErrorDetail

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
-from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary
-from lambdas.handlers.schemas import DomainView
+from lambdas.handlers.schemas import ApiModel, DomainView
+
+if TYPE_CHECKING:
+    from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary
 
 
 class UsageTotalsOut(DomainView):
@@ -44,7 +46,7 @@ class DayUsageOut(UsageTotalsOut):
         )
 
 
-class UsageReport(BaseModel):
+class UsageReport(ApiModel):
     from_: str = Field(alias="from", serialization_alias="from", description="First day, YYYY-MM-DD.")
     to: str = Field(description="Last day, YYYY-MM-DD (included).")
     totals: UsageTotalsOut

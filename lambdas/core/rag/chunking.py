@@ -17,15 +17,16 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Literal
-
-from markdown_it import MarkdownIt
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 
 from lambdas.core.models import Chunk
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 ChunkingStrategy = Literal["fixed", "structure"]
 
-_MARKDOWN = MarkdownIt("commonmark")
 _LINE_END = re.compile(r"\n")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
@@ -131,12 +132,21 @@ def _sections(text: str) -> list[_Section]:
 def _headings(text: str) -> list[tuple[int, int, str]]:
     """(offset of the heading's first line, level, text) of every heading, in order."""
     line_starts = [0, *(match.end() for match in _LINE_END.finditer(text))]
-    tokens = _MARKDOWN.parse(text)
+    tokens = _markdown_parser().parse(text)
     headings = []
     for opening, inline in itertools.pairwise(tokens):
         if opening.type == "heading_open" and opening.map is not None:
             headings.append((line_starts[opening.map[0]], int(opening.tag[1]), inline.content))
     return headings
+
+
+@cache
+def _markdown_parser() -> MarkdownIt:
+    """Built on first use: retrieval imports this module for chunk ids, and a chat turn
+    never parses Markdown."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 def _section(start: int, end: int, path: list[tuple[int, int, str]]) -> _Section:
@@ -190,7 +200,9 @@ def _structured_spans(
 
 def _only_headings(text: str, start: int, end: int) -> bool:
     blocks = [
-        token.type for token in _MARKDOWN.parse(text[start:end]) if token.level == 0 and token.nesting != -1
+        token.type
+        for token in _markdown_parser().parse(text[start:end])
+        if token.level == 0 and token.nesting != -1
     ]
     return all(block == "heading_open" for block in blocks)
 

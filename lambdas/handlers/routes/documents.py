@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lambdas.handlers.identity import owner_from_request_context
-from lambdas.handlers.schemas import DomainView, ResourceId, UploadRequest
+from lambdas.handlers.schemas import ApiModel, DomainView, ResourceId, UploadRequest
 from lambdas.wiring import get_services
 
 router = Router()
@@ -30,18 +30,18 @@ class DocumentOut(DomainView):
     updated_at: str
 
 
-class PresignedUploadOut(BaseModel):
+class PresignedUploadOut(ApiModel):
     url: str = Field(description="POST a multipart form here: every field below, then the file as `file`.")
     fields: dict[str, str]
     expires_in_seconds: int
 
 
-class UploadResponse(BaseModel):
+class UploadResponse(ApiModel):
     document: DocumentOut
     upload: PresignedUploadOut
 
 
-class DocumentList(BaseModel):
+class DocumentList(ApiModel):
     documents: list[DocumentOut]
 
 
