@@ -23,7 +23,9 @@ What the emulator cannot do, and what is done about it here (and only here):
    become the literal AWS would return and `DependsOn` on them is dropped; they are listed in
    the summary's `skipped_resource_types`.
 2. The functions are deployed for x86_64: the emulator runs them on the host interpreter, which
-   cannot load the arm64 wheels of an arm64 asset.
+   cannot load the arm64 wheels of an arm64 asset; for the same reason the code asset's vendored
+   wheels are re-resolved for the host interpreter's Python version (compiled ones, such as
+   selectolax's, load only in the version they were built for).
 3. The public SSM parameter naming the AWS-managed Powertools layer does not exist in the
    emulator: a layer built from the pinned Powertools and pydantic is published, and the
    parameter (a name reserved to AWS) is registered as a public parameter.

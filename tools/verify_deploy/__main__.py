@@ -87,6 +87,7 @@ def deploy_and_run(
             synthesized=synthesized,
             target=WORK_DIR / "deployed.out",
             supplied=supplied,
+            runtime=(python_version(args.runtime_python), CONTEXT["lambdaArchitecture"]),
         )
         summary.update(deployed_stacks=stacks, skipped_resource_types=skipped)
         _progress(f"deployed {', '.join(stacks)} at {time.monotonic() - started:.0f} s")
@@ -99,6 +100,12 @@ def synthesize(output: Path) -> Path:
     command = ["npx", "cdk", "synth", "--quiet", "--no-notices", "-o", str(output), *context]
     subprocess.run(command, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
     return output
+
+
+def python_version(interpreter: Path) -> str:
+    """`3.11` for a Python 3.11 interpreter."""
+    command = [str(interpreter), "-c", "import sys; print(*sys.version_info[:2], sep='.')"]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()  # noqa: S603
 
 
 def powertools_parameter() -> str:

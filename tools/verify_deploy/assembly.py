@@ -158,6 +158,25 @@ def strip_assembly(source: Path, target: Path, env: Environment) -> list[str]:
     return sorted(skipped)
 
 
+def retarget_code_asset(assembly_dir: Path, python_version: str, architecture: str) -> None:
+    """Re-vendor the code asset's wheels for the interpreter the emulator runs functions on.
+
+    The app vendors wheels for the Lambda runtime's Python; a compiled one (selectolax, rpds-py)
+    cannot load in another version. The asset keeps its `lambdas/` package; only the vendored
+    libraries are swapped for the same pinned versions built for `python_version`.
+    """
+    from tools.build_lambda_asset import BUILD_DIR, vendored_dependencies, vendored_requirements
+
+    deps = vendored_dependencies(vendored_requirements(), architecture, python_version, BUILD_DIR / "deps")
+    for asset in (path.parent for path in assembly_dir.glob("asset.*/lambdas") if path.is_dir()):
+        for entry in asset.iterdir():
+            if entry.name == "lambdas":
+                continue
+            # Entries are hard links to the synthesized assembly: unlink, never write through them.
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        shutil.copytree(deps, asset, dirs_exist_ok=True, copy_function=_link_or_copy)
+
+
 def _link_or_copy(source: str, target: str) -> None:
     try:
         Path(target).hardlink_to(source)

@@ -178,9 +178,14 @@ def deploy(
     synthesized: Path,
     target: Path,
     supplied: Mapping[str, Mapping[str, str]],
+    runtime: tuple[str, str],
 ) -> tuple[list[str], list[str]]:
-    """Bootstrap and deploy every stack of the stripped assembly; return (stack names, skipped types)."""
+    """Bootstrap and deploy every stack of the stripped assembly; return (stack names, skipped types).
+
+    `runtime` is the (Python version, architecture) the emulator runs functions with.
+    """
     skipped = assembly.strip_assembly(synthesized, target, assembly.Environment(ACCOUNT, REGION, supplied))
+    assembly.retarget_code_asset(target, *runtime)
     environment = emulator.cli_environment()
     common = ["--app", str(target), "--no-notices", "--no-version-reporting", "--ci"]
     log = target.parent / "cdk.log"

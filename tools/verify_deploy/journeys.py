@@ -27,6 +27,8 @@ PASSAGE = (
     "During the window the Zephyr cluster rejects new uploads."
 )
 QUESTION = "When does the Zephyr maintenance window open?"
+# Uploaded as HTML, so the extract task runs the vendored, compiled HTML parser.
+DOCUMENT_HTML = f"<!doctype html><title>Zephyr</title><h1>Zephyr operations</h1><p>{PASSAGE}</p>"
 
 
 class JourneyFailed(AssertionError):
@@ -169,19 +171,19 @@ def read_conversation(deployment: Deployment) -> None:
 
 def upload_to_ready(deployment: Deployment) -> None:
     """Presigned POST to the bucket -> EventBridge -> ingestion workflow -> the document READY."""
-    content = PASSAGE.encode()
+    content = DOCUMENT_HTML.encode()
     ticket = deployment.call(
         "POST",
         "/documents",
         expect=201,
-        json={"filename": "zephyr-operations.txt", "content_type": "text/plain", "size_bytes": len(content)},
+        json={"filename": "zephyr-operations.html", "content_type": "text/html", "size_bytes": len(content)},
     )
     document_id = ticket["document"]["id"]
     upload = ticket["upload"]
     posted = requests.post(
         upload["url"],
         data=upload["fields"],
-        files={"file": ("zephyr-operations.txt", content, "text/plain")},
+        files={"file": ("zephyr-operations.html", content, "text/html")},
         timeout=TIMEOUT_SECONDS,
     )
     if posted.status_code not in (200, 201, 204):

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from lambdas.core.errors import InvalidRequest
-from lambdas.core.rag.html_outline import html_outline
 
 CONTENT_TYPES: Mapping[str, str] = {
     ".txt": "text/plain",
@@ -54,6 +53,13 @@ def extension_of(filename: str) -> str:
     return extension
 
 
+def _html_text(html: str) -> str:
+    # Imported here: the HTML parser is a compiled library only ingestion needs, not the API's uploads.
+    from lambdas.core.rag.html_outline import html_outline
+
+    return html_outline(html)
+
+
 def extract_text(filename: str, data: bytes) -> str:
     """The document's text; raises UnsupportedDocumentType, EmptyDocument or CorruptDocument."""
     extension = extension_of(filename)
@@ -63,7 +69,7 @@ def extract_text(filename: str, data: bytes) -> str:
         text = _pdf_text(filename, data)
     else:
         decoded = _decode_text(filename, data)
-        text = html_outline(decoded) if extension in (".html", ".htm") else decoded
+        text = _html_text(decoded) if extension in (".html", ".htm") else decoded
     text = _normalise_newlines(text)
     if not text.strip():
         raise EmptyDocument(f"{filename} contains no readable text")

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from tools.verify_deploy.assembly import METRIC_MATH_ALARM, Environment, strip_assembly, strip_template
+from tools.verify_deploy.assembly import (
+    METRIC_MATH_ALARM,
+    Environment,
+    retarget_code_asset,
+    strip_assembly,
+    strip_template,
+)
 
 GUARDRAIL = {
     "GuardrailId": "gr-123",
@@ -121,3 +127,37 @@ def test_assembly_copy_rewrites_stack_templates_and_never_the_source(tmp_path: P
         not in json.loads((tmp_path / "deployed" / "Stack.template.json").read_text())["Resources"]
     )
     assert (tmp_path / "deployed" / "asset.zip").read_bytes() == b"code"
+
+
+def test_the_code_asset_gets_wheels_for_the_emulators_python_and_the_synthesized_one_is_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source_asset = tmp_path / "cdk.out" / "asset.abc"
+    (source_asset / "lambdas").mkdir(parents=True)
+    (source_asset / "lambdas" / "handler.py").write_text("code")
+    (source_asset / "selectolax").mkdir()
+    (source_asset / "selectolax" / "lexbor.cpython-314.so").write_text("for 3.14")
+    (tmp_path / "cdk.out" / "manifest.json").write_text(json.dumps({"artifacts": {}}))
+    host_wheels = tmp_path / "deps"
+    (host_wheels / "selectolax").mkdir(parents=True)
+    (host_wheels / "selectolax" / "lexbor.cpython-311.so").write_text("for 3.11")
+    resolved: list[tuple[str, str]] = []
+
+    def vendored_dependencies(
+        requirements: list[str], architecture: str, python_version: str, deps_dir: Path
+    ) -> Path:
+        resolved.append((architecture, python_version))
+        return host_wheels
+
+    monkeypatch.setattr("tools.build_lambda_asset.vendored_dependencies", vendored_dependencies)
+    deployed = tmp_path / "deployed"
+    strip_assembly(tmp_path / "cdk.out", deployed, ENV)
+
+    retarget_code_asset(deployed, "3.11", "x86_64")
+
+    assert resolved == [("x86_64", "3.11")]
+    assert sorted(p.name for p in (deployed / "asset.abc" / "selectolax").iterdir()) == [
+        "lexbor.cpython-311.so"
+    ]
+    assert (deployed / "asset.abc" / "lambdas" / "handler.py").read_text() == "code"
+    assert (source_asset / "selectolax" / "lexbor.cpython-314.so").read_text() == "for 3.14"
