@@ -70,17 +70,20 @@ def flagged(example: Example, model: LinearModel, as_passage: bool) -> bool:
     return check_input(example.text, model).blocked
 
 
-def run_fold(fold: Fold, examples: list[Example]) -> tuple[int, int, int, int]:
-    """(attacks detected, attacks, benign flagged, benign) of the group the fold leaves out."""
+def run_fold(fold: Fold, examples: list[Example], show: bool = False) -> tuple[int, int, int, int]:
+    """(attacks detected, attacks, benign flagged, benign) of the group the fold leaves out;
+    `show` prints the benign texts flagged."""
     held = [e for e in examples if fold.held_back(e)]
     model, _ = thresholded([e for e in examples if not fold.held_back(e)])
     attacks = [e for e in held if e.attack]
-    benign = [e for e in held if not e.attack]
+    benign = [e for e in held if flagged(e, model, False) and not e.attack]
+    for example in benign if show else ():
+        print(f"    flagged: {example.text[:160]!r}")
     return (
         sum(flagged(e, model, fold.attacks_as_passages) for e in attacks),
         len(attacks),
-        sum(flagged(e, model, False) for e in benign),
         len(benign),
+        sum(not e.attack for e in held),
     )
 
 
@@ -100,11 +103,11 @@ def _share(part: int, whole: int) -> str:
     return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0"
 
 
-def _report(title: str, folds: Iterable[Fold], examples: list[Example]) -> None:
+def _report(title: str, folds: Iterable[Fold], examples: list[Example], show: bool) -> None:
     totals = [0, 0, 0, 0]
     print(title)
     for fold in folds:
-        figures = run_fold(fold, examples)
+        figures = run_fold(fold, examples, show)
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
         detected, attacks, benign_flagged, benign = figures
         print(
@@ -114,18 +117,32 @@ def _report(title: str, folds: Iterable[Fold], examples: list[Example]) -> None:
     print(f"  all: attacks {_share(detected, attacks)}, benign flagged {_share(benign_flagged, benign)}")
 
 
+def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
+    return tuple(fold for fold in folds if name is None or name in fold.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "guard-training-data")
     parser.add_argument("--folds", choices=("languages", "indirect", "docs", "all"), default="all")
+    parser.add_argument("--only", help="run only the folds whose name contains this")
+    parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
     args = parser.parse_args()
     examples = development_examples(args.cache)
     if args.folds in ("languages", "all"):
         _report(
-            "leave-language-out (attacks and benign text of the language left out):", LANGUAGE_FOLDS, examples
+            "leave-language-out (attacks and benign text of the language left out):",
+            _chosen(LANGUAGE_FOLDS, args.only),
+            examples,
+            args.show_flagged,
         )
     if args.folds in ("indirect", "all"):
-        _report("leave-source-out, attacks judged as retrieved passages:", INDIRECT_FOLDS, examples)
+        _report(
+            "leave-source-out, attacks judged as retrieved passages:",
+            _chosen(INDIRECT_FOLDS, args.only),
+            examples,
+            args.show_flagged,
+        )
     if args.folds in ("docs", "all"):
         model, summary = final_model(examples)
         sentences = own_doc_sentences()

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from lambdas.core.guard import SENTENCE_END
 from lambdas.core.guard.classifier import MODEL_PATH, LinearModel, features
 from lambdas.core.guard.normalise import unmask
+from tools.guard.augment import pseudo_translated
 from tools.guard.datasets import Example, development_examples
 
 BITS = 18
@@ -34,6 +35,8 @@ ASSISTANT_REQUESTS = frozenset(
 )
 ASSISTANT_REQUEST_WEIGHT = 5.0
 SOURCE_BALANCE = 0.5
+TRANSLATED_COPIES = 3
+"""Pseudo-translated copies of each English training attack (`tools.guard.augment`)."""
 
 
 class _Sparse:
@@ -137,7 +140,7 @@ def thresholded(examples: list[Example]) -> tuple[LinearModel, str]:
     """A model fitted on four fifths of `examples`, with both thresholds chosen on the rest,
     and a one-line summary of its validation figures."""
     train, validation = split(examples)
-    weights, bias = fit(train)
+    weights, bias = fit(train + pseudo_translated(train, TRANSLATED_COPIES))
     draft = quantised(weights, bias)
     threshold = choose_threshold(
         draft, [e.text for e in validation if not e.attack], MAX_VALIDATION_FALSE_POSITIVES
@@ -162,7 +165,7 @@ def thresholded(examples: list[Example]) -> tuple[LinearModel, str]:
 def final_model(examples: list[Example]) -> tuple[LinearModel, str]:
     """The committed model: thresholds chosen as in `thresholded`, then fitted on every example."""
     draft, summary = thresholded(examples)
-    weights, bias = fit(examples)
+    weights, bias = fit(examples + pseudo_translated(examples, TRANSLATED_COPIES))
     return quantised(weights, bias, draft.threshold, draft.passage_threshold), summary
 
 
