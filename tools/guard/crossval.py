@@ -129,20 +129,16 @@ def main() -> None:
     parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
     args = parser.parse_args()
     examples = development_examples(args.cache)
-    if args.folds in ("languages", "all"):
-        _report(
+    for group, title, folds in (
+        (
+            "languages",
             "leave-language-out (attacks and benign text of the language left out):",
-            _chosen(LANGUAGE_FOLDS, args.only),
-            examples,
-            args.show_flagged,
-        )
-    if args.folds in ("indirect", "all"):
-        _report(
-            "leave-source-out, attacks judged as retrieved passages:",
-            _chosen(INDIRECT_FOLDS, args.only),
-            examples,
-            args.show_flagged,
-        )
+            LANGUAGE_FOLDS,
+        ),
+        ("indirect", "leave-source-out, attacks judged as retrieved passages:", INDIRECT_FOLDS),
+    ):
+        if args.folds in (group, "all"):
+            _report(title, _chosen(folds, args.only), examples, args.show_flagged)
     if args.folds in ("docs", "all"):
         model, summary = final_model(examples)
         sentences = own_doc_sentences()
