@@ -20,6 +20,7 @@ import numpy.typing as npt
 from lambdas.core.guard import SENTENCE_END
 from lambdas.core.guard.classifier import MODEL_PATH, LinearModel, features
 from lambdas.core.guard.normalise import unmask
+from tools.guard.augment import pseudo_translated
 from tools.guard.datasets import Example, development_examples
 
 BITS = 18
@@ -34,6 +35,8 @@ ASSISTANT_REQUESTS = frozenset(
 )
 ASSISTANT_REQUEST_WEIGHT = 5.0
 SOURCE_BALANCE = 0.5
+TRANSLATED_COPIES = 3
+"""Pseudo-translated copies of each English training attack (`tools.guard.augment`)."""
 
 
 class _Sparse:
@@ -133,15 +136,11 @@ def benign_sentences(validation: list[Example]) -> list[str]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "guard-training-data")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
-    examples = development_examples(args.cache)
+def thresholded(examples: list[Example]) -> tuple[LinearModel, str]:
+    """A model fitted on four fifths of `examples`, with both thresholds chosen on the rest,
+    and a one-line summary of its validation figures."""
     train, validation = split(examples)
-    weights, bias = fit(train)
+    weights, bias = fit(train + pseudo_translated(train, TRANSLATED_COPIES))
     draft = quantised(weights, bias)
     threshold = choose_threshold(
         draft, [e.text for e in validation if not e.attack], MAX_VALIDATION_FALSE_POSITIVES
@@ -150,18 +149,36 @@ def main() -> None:
     passage_threshold = max(
         threshold, choose_threshold(draft, sentences, MAX_PASSAGE_SENTENCE_FALSE_POSITIVES)
     )
+    model = quantised(weights, bias, threshold, passage_threshold)
     attacks = [e for e in validation if e.attack]
     benign = [e for e in validation if not e.attack]
-    detected = sum(draft.probability(unmask(e.text)) >= threshold for e in attacks)
-    flagged = sum(draft.probability(unmask(e.text)) >= threshold for e in benign)
-    print(
+    detected = sum(model.probability(unmask(e.text)) >= threshold for e in attacks)
+    flagged = sum(model.probability(unmask(e.text)) >= threshold for e in benign)
+    summary = (
         f"fitted on {len(train)} examples; threshold {threshold:.3f}; validation: "
         f"{detected}/{len(attacks)} attacks detected, {flagged}/{len(benign)} benign flagged; "
         f"passage threshold {passage_threshold:.3f} over {len(sentences)} benign sentences"
     )
-    # The threshold chosen, the final model learns from every development example.
-    weights, bias = fit(examples)
-    args.out.write_bytes(quantised(weights, bias, threshold, passage_threshold).to_bytes())
+    return model, summary
+
+
+def final_model(examples: list[Example]) -> tuple[LinearModel, str]:
+    """The committed model: thresholds chosen as in `thresholded`, then fitted on every example."""
+    draft, summary = thresholded(examples)
+    weights, bias = fit(examples + pseudo_translated(examples, TRANSLATED_COPIES))
+    return quantised(weights, bias, draft.threshold, draft.passage_threshold), summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "guard-training-data")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    examples = development_examples(args.cache)
+    model, summary = final_model(examples)
+    print(summary)
+    args.out.write_bytes(model.to_bytes())
     print(f"model written to {args.out} from {len(examples)} examples")
 
 

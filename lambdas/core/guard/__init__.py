@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from lambdas.core.guard.classifier import load_model
+from lambdas.core.guard.classifier import LinearModel, load_model
 from lambdas.core.guard.leaks import LeakDetector, StreamingLeakFilter
 from lambdas.core.guard.normalise import display_safe, has_tag_characters, views
 from lambdas.core.guard.patterns import REDACTED_INSTRUCTION, first_attack, redact
@@ -74,16 +74,18 @@ class Verdict:
 ALLOWED = Verdict(blocked=False)
 
 
-def check_input(text: str) -> Verdict:
+def check_input(text: str, model: LinearModel | None = None) -> Verdict:
     """Judge a user message: blocked when it carries an instruction aimed at the model.
 
     Text that is merely unusual (right-to-left scripts, bidi controls, emoji) is judged by
     what it says; only invisible tag characters, which no keyboard types, are refused outright.
+    `model` is the committed classifier unless another is given (cross-validation does).
     """
-    return _judge(text, load_model().threshold, whole_text_ciphers=True)
+    model = model or load_model()
+    return _judge(text, model, model.threshold, whole_text_ciphers=True)
 
 
-def _judge(text: str, threshold: float, *, whole_text_ciphers: bool) -> Verdict:
+def _judge(text: str, model: LinearModel, threshold: float, *, whole_text_ciphers: bool) -> Verdict:
     """Patterns on every reading of the text, then the classifier on the readings it can judge.
     Documents (no `whole_text_ciphers`) get the classifier on their plain and decoded-span
     readings only: a sentence's leetspeak or spacing reading is left to the patterns there."""
@@ -93,7 +95,6 @@ def _judge(text: str, threshold: float, *, whole_text_ciphers: bool) -> Verdict:
         category = first_attack(reading)
         if category:
             return Verdict(blocked=True, category=category, disguise=disguise)
-    model = load_model()
     for disguise, reading in readings[1:]:
         if disguise in classified and model.probability(reading) >= threshold:
             return Verdict(blocked=True, category=CLASSIFIER, disguise=disguise)
@@ -128,22 +129,24 @@ def removed_instructions_note(passages: int) -> str:
     return f"\n\n_Note: text that tried to give instructions was removed from {which} and not followed._"
 
 
-def sanitise_text(text: str) -> str:
+def sanitise_text(text: str, model: LinearModel | None = None) -> str:
     """Untrusted text (a passage, later a tool's output) with its instructions removed: each
     sentence the guard judges an instruction (patterns, or the classifier above the passage
     threshold) is replaced by a marker, then any instruction-like span left inside a sentence
     (a delimiter, say). Whole-sentence rot13 and reversal are not tried on documents."""
-    threshold = load_model().passage_threshold
+    model = model or load_model()
     safe = display_safe(text)
     parts = SENTENCE_END.split(safe)
     separators = [*SENTENCE_END.findall(safe), ""]
     return redact(
         "".join(
-            (REDACTED_INSTRUCTION if _instructs(part, threshold) else part) + separator
+            (REDACTED_INSTRUCTION if _instructs(part, model) else part) + separator
             for part, separator in zip(parts, separators, strict=True)
         )
     )
 
 
-def _instructs(sentence: str, threshold: float) -> bool:
-    return bool(sentence.strip()) and _judge(sentence, threshold, whole_text_ciphers=False).blocked
+def _instructs(sentence: str, model: LinearModel) -> bool:
+    if not sentence.strip():
+        return False
+    return _judge(sentence, model, model.passage_threshold, whole_text_ciphers=False).blocked

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from lambdas.core.guard.lexicon import canonical_words
+
 MODEL_PATH = Path(__file__).with_name("injection_model.bin")
-_MAGIC = b"PIG2"
+_MAGIC = b"PIG3"  # features with the lexicon's English words
 _HEADER = struct.Struct("<4sIffff")  # magic, bits, scale, bias, threshold, passage threshold
 _WORD = re.compile(r"\w+")
 _CHAR_NGRAMS = (3, 4, 5)
@@ -33,7 +35,8 @@ a long message is left to the pattern layer, which reads everything."""
 
 def features(text: str, bits: int) -> list[int]:
     """Distinct hashed features of lowercased text: words, word pairs and the character
-    3-5-grams of each word padded with spaces (so prefixes and suffixes count)."""
+    3-5-grams of each word padded with spaces (so prefixes and suffixes count), plus the words
+    and word pairs of its English reading when it holds forms of the lexicon (`lexicon.py`)."""
     mask = (1 << bits) - 1
     words = _WORD.findall(text.casefold())
     if len(words) > _MAX_WORDS:
@@ -42,6 +45,10 @@ def features(text: str, bits: int) -> list[int]:
     for word in words:
         hashes.update(_word_hashes(word))
     hashes.update(_hash(f"b {a} {b}") for a, b in itertools.pairwise(words))
+    english = canonical_words(words)
+    if english is not None:
+        hashes.update(_hash("w " + word) for word in english)
+        hashes.update(_hash(f"b {a} {b}") for a, b in itertools.pairwise(english))
     return [h & mask for h in hashes]
 
 

