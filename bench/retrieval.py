@@ -1,9 +1,12 @@
 """Retrieval throughput: questions per second of the hybrid retriever, against the plain BM25
 baseline of the evaluation (rank-bm25 over fixed 1,000-character windows) on the same corpus,
-in the same process.
+in the same process; and the cost of local mode's second stage, the sentence-group reranker,
+against the hybrid retriever without it.
 
 Corpus: the project's documentation, eight copies (as the large ingestion benchmark), with
-the hashing embedder. Questions: every heading of that documentation, asked as written.
+the hashing embedder. Questions: every heading of that documentation, asked as written. The
+reranker embeds with MiniLM (when installed) and no cache, as for the first questions over
+new documents, so it is timed on the first `RERANKED_QUESTIONS` questions, once.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ import time
 from collections.abc import Callable, Sequence
 
 from bench.ingest import LARGE_COPIES, OWNER, HashingEmbedder, ingest, project_documents
-from lambdas.core.rag.retrieval import HybridRetriever
+from lambdas.adapters.local.embedder import load_local_embedder
+from lambdas.adapters.local.sentence_reranker import SentenceGroupReranker
+from lambdas.core.ports import ChunkIndex, Embedder
+from lambdas.core.rag.retrieval import LOCAL_RERANK_CANDIDATES, HybridRetriever, RetrievalConfig
 from tools.bm25_baseline import Bm25Baseline
 
 ROUNDS = 3
+RERANKED_QUESTIONS = 24
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 
 
@@ -24,12 +31,38 @@ def questions_from(documents: dict[str, str]) -> list[str]:
     return [match.group(1).strip() for text in documents.values() for match in _HEADING.finditer(text)]
 
 
-def queries_per_second(search: Callable[[str], object], questions: Sequence[str]) -> float:
+def queries_per_second(
+    search: Callable[[str], object], questions: Sequence[str], rounds: int = ROUNDS
+) -> float:
     started = time.perf_counter()
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for question in questions:
             search(question)
-    return ROUNDS * len(questions) / (time.perf_counter() - started)
+    return rounds * len(questions) / (time.perf_counter() - started)
+
+
+def reranking_cost(embedder: Embedder, index: ChunkIndex, questions: Sequence[str]) -> dict[str, float]:
+    """Milliseconds per question with and without the local reranker, on the same questions."""
+    minilm = load_local_embedder()
+    if minilm is None:
+        print("reranking: not measured (no dense embedder installed)")
+        return {}
+    sample = questions[:RERANKED_QUESTIONS]
+    config = RetrievalConfig(rerank_candidates=LOCAL_RERANK_CANDIDATES)
+    reranked = HybridRetriever(embedder, index, config=config, reranker=SentenceGroupReranker(minilm))
+    first_stage_ms = 1000 / queries_per_second(
+        lambda q: HybridRetriever(embedder, index).retrieve(OWNER, q, 5), sample
+    )
+    reranked_ms = 1000 / queries_per_second(lambda q: reranked.retrieve(OWNER, q, 5), sample, rounds=1)
+    print(
+        f"reranking the top {LOCAL_RERANK_CANDIDATES} by MiniLM sentence groups, uncached, {len(sample)} questions: "
+        f"{reranked_ms:.0f} ms per question against {first_stage_ms:.1f} ms without it "
+        f"(+{reranked_ms - first_stage_ms:.0f} ms)"
+    )
+    return {
+        "retrieval_reranked_ms": round(reranked_ms, 1),
+        "retrieval_reranking_added_ms": round(reranked_ms - first_stage_ms, 1),
+    }
 
 
 def run() -> dict[str, float]:
@@ -52,4 +85,5 @@ def run() -> dict[str, float]:
         "retrieval_qps": round(hybrid_qps, 1),
         "retrieval_keyword_only_qps": round(keyword_qps, 1),
         "retrieval_qps_ratio_vs_bm25": round(hybrid_qps / baseline_qps, 3),
+        **reranking_cost(embedder, index, questions),
     }

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="Bedrock reranking model for retrieval's second stage (cohere.rerank-v3-5:0 or "
         "amazon.rerank-v1:0); empty: no reranking. The deployment sets it where the region offers one.",
     )
+    local_reranking: bool = Field(
+        default=True,
+        description="Local mode with the dense embedder: re-score the fused top 20 hits by their sentence "
+        "group nearest to the question, fused by rank with the first stage (no model call, no cost); "
+        "ignored when RERANK_MODEL_ID is set.",
+    )
     embedding_dimensions: int = Field(default=1024, description="256, 512 or 1024 for Titan v2.")
     vector_backend: Literal["local", "opensearch", "s3vectors"] = Field(default="local")
     opensearch_endpoint: str | None = Field(default=None)

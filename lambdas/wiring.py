@@ -284,9 +284,10 @@ class RagServices:
 
     @cached_property
     def reranker(self) -> Reranker | None:
-        """Bedrock's Rerank API when a reranking model is configured, else none."""
+        """Bedrock's Rerank API when a reranking model is configured; else, in local mode with
+        the dense embedder, the sentence-group reranker unless LOCAL_RERANKING is off."""
         if not self._settings.rerank_model_id:
-            return None
+            return self._local_reranker()
         from lambdas.adapters.bedrock_rerank import BedrockReranker
 
         return BedrockReranker(
@@ -295,9 +296,18 @@ class RagServices:
             region=self._settings.aws_region,
         )
 
+    def _local_reranker(self) -> Reranker | None:
+        embedder = self.embedder
+        if not (self._settings.vector_backend == "local" and self._settings.local_reranking and embedder):
+            return None
+        from lambdas.adapters.local.sentence_reranker import SentenceGroupReranker
+
+        return SentenceGroupReranker(embedder)
+
     @cached_property
     def rerank_usage(self) -> RerankUsage | None:
-        """Records each rerank call's cost in the caller's usage, at the price table's rate."""
+        """Records each Bedrock rerank call's cost in the caller's usage, at the price table's
+        rate; the local reranker calls no model, so it records nothing."""
         if not self._settings.rerank_model_id:
             return None
         from lambdas.core.usage import RerankUsageRecorder
@@ -313,7 +323,7 @@ class RagServices:
     def retrieval_config(self) -> RetrievalConfig:
         """Chunking and retrieval as configured; the rest of the defaults as measured (`make eval`)."""
         from lambdas.core.rag.chunking import ChunkingConfig
-        from lambdas.core.rag.retrieval import RetrievalConfig
+        from lambdas.core.rag.retrieval import DEFAULT_CONFIG, LOCAL_RERANK_CANDIDATES, RetrievalConfig
 
         chunking = ChunkingConfig(
             strategy=self._settings.chunking_strategy,
@@ -326,6 +336,9 @@ class RagServices:
             # Coverage was measured on questions as asked; an expanded query's words are mostly the
             # model's, so how many of them a keyword hit holds says little: equal weights there.
             keyword_weight_by_coverage=not self._settings.rewrites_queries,
+            rerank_candidates=DEFAULT_CONFIG.rerank_candidates
+            if self._settings.rerank_model_id
+            else LOCAL_RERANK_CANDIDATES,
         )
 
 

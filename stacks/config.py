@@ -133,6 +133,7 @@ LOCAL_ONLY_SETTINGS = frozenset(
         "UPLOAD_ENDPOINT_URL",
         "PRICE_TABLE_PATH",
         "ADMIN_USERS",
+        "LOCAL_RERANKING",
     }
 )
 

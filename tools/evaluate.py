@@ -2,9 +2,9 @@
 
     python -m tools.evaluate --corpus PATH [PATH ...] --questions FILE.jsonl
 
-Ingests the files given (a directory: every file in it) into a fresh in-memory index with
-the default retrieval configuration (the one local chat uses), retrieves for each
-question, and prints one line per question, then the figures of two baselines from the
+Ingests the files given (a directory: every file in it) into a fresh in-memory index and
+retrieves for each question with the retriever local chat builds from the same settings
+(the local sentence-group reranker included unless LOCAL_RERANKING=false), and prints one line per question, then the figures of two baselines from the
 same run with the ratio of misses (ours / the baseline's): plain BM25 over fixed
 1,000-character windows, and the naive hybrid over the same windows (BM25 + the same dense
 embedder, reciprocal rank fusion). The last line is one JSON object: recall@5, mrr@10,
@@ -28,7 +28,9 @@ from lambdas.core.errors import InvalidRequest
 from lambdas.core.ports import Embedder
 from lambdas.core.rag.extraction import extract_text
 from lambdas.core.rag.metrics import first_relevant_rank, ndcg_at, recall_at, reciprocal_rank_at
-from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever, index_document
+from lambdas.core.rag.retrieval import DEFAULT_CONFIG, index_document
+from lambdas.settings import Settings
+from lambdas.wiring import RagServices
 from tools.bm25_baseline import Bm25Baseline, NaiveHybridBaseline
 
 EVAL_OWNER = "evaluation"
@@ -127,11 +129,12 @@ def score(questions: Sequence[Question], rank: Callable[[Question], Sequence[str
     )
 
 
-def build_retriever(texts: dict[str, str], embedder: Embedder | None) -> HybridRetriever:
+def indexed(texts: dict[str, str], embedder: Embedder | None) -> RagServices:
+    """Local chat's retrieval services (settings from the environment) over a fresh index of the texts."""
     index = SqliteChunkIndex(":memory:")
     for name, text in texts.items():
         index_document(text, document_id=name, owner=EVAL_OWNER, title=name, embedder=embedder, index=index)
-    return HybridRetriever(embedder, index)
+    return RagServices(Settings(), index=index, embedder=embedder)
 
 
 def evaluate(
@@ -140,14 +143,18 @@ def evaluate(
     questions = load_questions(questions_path)
     files = corpus_files(corpus)
     texts = load_corpus(files)
-    retriever = build_retriever(texts, embedder)
+    rag = indexed(texts, embedder)
+    retriever = rag.retriever
     if embedder is None:
         print("retrieval: keyword-only (BM25), no dense embedder installed")
     else:
         weighting = (
             ", keyword ranking weighted by coverage" if DEFAULT_CONFIG.keyword_weight_by_coverage else ""
         )
-        print(f"retrieval: hybrid BM25 + {embedder.model_id}, {DEFAULT_CONFIG.fusion} fusion{weighting}")
+        reranking = f", reranked by {rag.reranker.model_id}" if rag.reranker else ""
+        print(
+            f"retrieval: hybrid BM25 + {embedder.model_id}, {DEFAULT_CONFIG.fusion} fusion{weighting}{reranking}"
+        )
 
     prompt_chars: list[int] = []
 

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import pytest
 from pydantic import ValidationError
 
 from lambdas.settings import Settings
 from lambdas.wiring import RagServices
+
+
+class StubEmbedder:
+    """Stands for the local dense embedder, which these tests never call."""
+
+    model_id = "stub-embedder"
+    dimensions = 2
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        raise AssertionError("not embedded while wiring")
+
+    def embed_query(self, text: str) -> list[float]:
+        raise AssertionError("not embedded while wiring")
 
 
 def test_chunking_strategy_sizes_and_top_k_come_from_the_settings() -> None:
@@ -25,9 +41,40 @@ def test_chunking_strategy_sizes_and_top_k_come_from_the_settings() -> None:
 
 
 def test_default_settings_give_the_measured_default_configuration() -> None:
+    from lambdas.core.rag.retrieval import DEFAULT_CONFIG, LOCAL_RERANK_CANDIDATES
+
+    config = RagServices(Settings()).retrieval_config
+
+    assert config == replace(DEFAULT_CONFIG, rerank_candidates=LOCAL_RERANK_CANDIDATES)
+
+
+def test_the_bedrock_reranker_reorders_the_default_number_of_candidates() -> None:
     from lambdas.core.rag.retrieval import DEFAULT_CONFIG
 
-    assert RagServices(Settings()).retrieval_config == DEFAULT_CONFIG
+    config = RagServices(Settings(rerank_model_id="cohere.rerank-v3-5:0")).retrieval_config
+
+    assert config.rerank_candidates == DEFAULT_CONFIG.rerank_candidates
+
+
+def test_local_mode_with_a_dense_embedder_reranks_by_sentence_groups_at_no_cost() -> None:
+    from lambdas.adapters.local.sentence_reranker import SentenceGroupReranker
+
+    rag = RagServices(Settings(vector_backend="local"), embedder=StubEmbedder())
+
+    assert isinstance(rag.reranker, SentenceGroupReranker)
+    assert rag.rerank_usage is None
+
+
+def test_local_reranking_can_be_switched_off() -> None:
+    rag = RagServices(Settings(vector_backend="local", local_reranking=False), embedder=StubEmbedder())
+
+    assert rag.reranker is None
+
+
+def test_keyword_only_local_mode_has_no_reranker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("lambdas.wiring.build_embedder", lambda settings: None)
+
+    assert RagServices(Settings(vector_backend="local")).reranker is None
 
 
 def test_with_query_rewriting_by_a_generative_model_fusion_keeps_equal_weights() -> None:

@@ -110,6 +110,24 @@ def contextual_text(chunk: Chunk) -> str:
     return " > ".join(context) + "\n" + chunk.text
 
 
+def sentence_groups(text: str, max_chars: int) -> list[str]:
+    """Consecutive sentences (ended by `.`, `!`, `?` or a line break, as chunk windows end)
+    packed into groups of at most `max_chars`; a longer sentence is a group of its own."""
+    sentences: list[str] = []
+    cursor = 0
+    for match in _SENTENCE_END.finditer(text):
+        sentences.append(text[cursor : match.end()].strip())
+        cursor = match.end()
+    sentences.append(text[cursor:].strip())
+    groups: list[str] = []
+    for sentence in filter(None, sentences):
+        if groups and len(groups[-1]) + 1 + len(sentence) <= max_chars:
+            groups[-1] += " " + sentence
+        else:
+            groups.append(sentence)
+    return groups
+
+
 def _sections(text: str) -> list[_Section]:
     """Spans from one heading line to the next, each with the heading path in force.
 

@@ -53,6 +53,11 @@ class RetrievalConfig:
     """How many fused hits a reranker (when configured) reorders."""
 
 
+LOCAL_RERANK_CANDIDATES = 20
+"""How many the local sentence-group reranker reorders: each costs its groups' embeddings on
+this machine's CPU; 20 measured as good as 40 at half the time (docs/decisions.md)."""
+
+
 DEFAULT_CONFIG = RetrievalConfig()
 
 

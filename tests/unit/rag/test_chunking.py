@@ -6,7 +6,14 @@ from typing import Any
 import pytest
 
 from lambdas.core.models import Chunk
-from lambdas.core.rag.chunking import ChunkingConfig, chunk_id, chunk_ordinal, chunk_text, contextual_text
+from lambdas.core.rag.chunking import (
+    ChunkingConfig,
+    chunk_id,
+    chunk_ordinal,
+    chunk_text,
+    contextual_text,
+    sentence_groups,
+)
 
 MARKDOWN = """# Guide
 
@@ -155,3 +162,21 @@ def test_setext_headings_count_as_headings() -> None:
     )
 
     assert chunks[-1].heading_path == ("Guide", "Usage")
+
+
+def test_sentence_groups_pack_whole_sentences_up_to_the_size() -> None:
+    text = "One two. Three four!\nFive six? Seven."
+
+    assert sentence_groups(text, max_chars=20) == ["One two. Three four!", "Five six? Seven."]
+
+
+def test_a_sentence_longer_than_the_size_is_a_group_of_its_own() -> None:
+    assert sentence_groups("Short. " + "x" * 30 + ". End.", max_chars=10) == [
+        "Short.",
+        "x" * 30 + ".",
+        "End.",
+    ]
+
+
+def test_blank_text_has_no_sentence_groups() -> None:
+    assert sentence_groups(" \n\n ", max_chars=100) == []
