@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from lambdas.settings import Settings
+from lambdas.settings import GivenSettings, Settings
 
 Stage = Literal["dev", "prod"]
 VectorBackend = Literal["opensearch", "s3vectors"]
@@ -373,21 +372,6 @@ def operator_settings() -> frozenset[str]:
     return frozenset(declared - STACK_OWNED_SETTINGS - LOCAL_ONLY_SETTINGS)
 
 
-class _GivenSettings(Settings):
-    """The functions' settings built from given values only, never from this machine's environment."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
-
-
 def check_function_settings(values: Mapping[str, str]) -> None:
     """Refuse names the functions do not read or the stacks own, and values `Settings` refuses."""
     settable = operator_settings()
@@ -402,7 +386,7 @@ def check_function_settings(values: Mapping[str, str]) -> None:
             reason = "is not a setting the functions read"
         raise ValueError(f"functionSettings.{name} {reason}; settable: {', '.join(sorted(settable))}")
     try:
-        _GivenSettings.model_validate(
+        GivenSettings.model_validate(
             {"llm_provider": "bedrock", **{name.lower(): value for name, value in values.items()}}
         )
     except ValidationError as error:
