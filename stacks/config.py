@@ -332,6 +332,11 @@ _CONTEXT_KEYS: Mapping[str, str] = {
 }
 
 
+def context_keys() -> tuple[str, ...]:
+    """Every CDK context key a deployment reads (`docs/deploy.md`'s settings table lists each)."""
+    return tuple(_CONTEXT_KEYS.values())
+
+
 def _check_app_name(name: str) -> None:
     if not _APP_NAME.fullmatch(name):
         raise ValueError(

@@ -126,6 +126,21 @@ def test_no_principal_outside_the_stack_is_named_by_default(dev: Synthesized) ->
     assert not [principal for principal in _data_access_grants(dev) if principal.startswith("arn:")]
 
 
+def test_the_vectors_key_lets_iam_policies_grant_its_use(s3vectors: Synthesized) -> None:
+    """An operator evaluating the S3 Vectors backend needs only IAM, no key policy change."""
+    (key,) = (
+        resource
+        for logical_id, resource in resources_of(s3vectors.data_json, "AWS::KMS::Key").items()
+        if logical_id.startswith("EncryptionVectorsKey")
+    )
+    assert {
+        "Action": "kms:*",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Resource": "*",
+    } in key["Properties"]["KeyPolicy"]["Statement"]
+
+
 def test_on_s3_vectors_the_api_role_may_delete_vectors_but_not_write_them(prod: Synthesized) -> None:
     assert _actions_granted(prod, "ChatApiFunctionRole", "VectorIndex") == {
         "s3vectors:QueryVectors",
