@@ -172,9 +172,14 @@ def evaluate(
                 config=config,
             )
         settle.until_searchable(rag.index, owner, _chunk_ids(texts, owner, config))
-        return _scored(questions, files, rag, owner, baseline_embedder)
+        result = _scored(questions, files, rag, owner, baseline_embedder)
     finally:
-        settle.delete(rag.index, owner, _chunk_ids({name: texts[name] for name in started}, owner, config))
+        left = settle.delete(
+            rag.index, owner, _chunk_ids({name: texts[name] for name in started}, owner, config)
+        )
+    if left:
+        raise IndexNotSettled(f"{left} chunks of owner {owner} are still in the index after deleting them")
+    return result
 
 
 def _chunk_ids(texts: dict[str, str], owner: str, config: RetrievalConfig) -> dict[str, list[str]]:
@@ -293,7 +298,7 @@ def main(
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: the documents indexed were deleted", file=sys.stderr)
+        print("interrupted", file=sys.stderr)
         return 130
     except Exception as error:
         explanation = access_failure(error) if args.deployed_function else None
@@ -306,9 +311,14 @@ def main(
 
 
 def _boto3_client(service: str) -> Any:
+    """A client of a fresh session: the operator's credentials and Region as they are now."""
     import boto3
+    from botocore.exceptions import NoRegionError
 
-    return boto3.client(service)
+    try:
+        return boto3.session.Session().client(service)
+    except NoRegionError as error:
+        raise DeployedBackendError("no AWS Region: set AWS_REGION to the deployment's Region") from error
 
 
 if __name__ == "__main__":

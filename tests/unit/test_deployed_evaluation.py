@@ -13,8 +13,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from lambdas.adapters.bedrock_embeddings import TitanEmbedder
 from lambdas.adapters.local.index import SqliteChunkIndex
 from lambdas.adapters.opensearch import OpenSearchError
+from lambdas.adapters.s3vectors import S3VectorsChunkIndex
 from lambdas.core.models import Chunk
 from lambdas.settings import Settings
 from lambdas.wiring import RagServices
@@ -271,6 +273,24 @@ def test_missing_credentials_are_a_clear_error(
     assert "no AWS credentials" in capsys.readouterr().err
 
 
+def test_a_missing_region_is_a_clear_error(
+    corpus: Path,
+    questions: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+    status = main(["--corpus", str(corpus), "--questions", str(questions), "--deployed-function", FUNCTION])
+
+    assert status == 2
+    assert "no AWS Region" in capsys.readouterr().err
+
+
 def test_the_deployed_run_indexes_under_one_evaluation_owner_and_deletes_it_all(
     lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -361,3 +381,97 @@ def test_a_refusal_by_the_collection_names_the_data_access_key(
     error = capsys.readouterr().err
     assert "searchOperatorArns" in error
     assert "aoss:APIAccessAll" in error
+
+
+def test_ctrl_c_while_indexing_deletes_what_was_written(
+    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, stub = lambda_stub
+    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+
+    class InterruptedIndex(RecordingIndex):
+        """Writes the second document, then the operator presses Ctrl-C."""
+
+        def replace_document(
+            self, owner: str, document_id: str, chunks: Sequence[Chunk], vectors: Any
+        ) -> None:
+            super().replace_document(owner, document_id, chunks, vectors)
+            if document_id == "s3.txt":
+                raise KeyboardInterrupt
+
+    index = InterruptedIndex()
+
+    assert _run(client, corpus, questions, index) == 130
+    (owner,) = index.owners
+    assert index.chunks_of(owner) == []
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_chunks_left_after_deleting_fail_the_run(corpus: Path, questions: Path) -> None:
+    class UndeletableIndex(RecordingIndex):
+        def delete_document(self, owner: str, document_id: str) -> None:
+            pass
+
+    rag = RagServices(
+        _deployed_settings(), index=UndeletableIndex(), embedder=HashEmbedder(), meter_reranking=False
+    )
+
+    with pytest.raises(IndexNotSettled, match="still in the index"):
+        evaluate(
+            [corpus],
+            questions,
+            rag,
+            owner="evaluation-0a1b",
+            baseline_embedder=None,
+            settle=NoWait().settle(),
+        )
+
+
+def test_a_refused_embedding_call_names_the_bedrock_permission(
+    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, stub = lambda_stub
+    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+    bedrock = boto3.client(
+        "bedrock-runtime",
+        region_name="eu-central-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    with Stubber(bedrock) as bedrock_stub:
+        bedrock_stub.add_client_error("invoke_model", "AccessDeniedException", "not authorized", 403)
+
+        assert (
+            _run(client, corpus, questions, embedder=TitanEmbedder(bedrock, dimensions=512, concurrency=1))
+            == 1
+        )
+
+    assert "bedrock:InvokeModel" in capsys.readouterr().err
+
+
+def test_a_refused_vector_write_names_the_s3_vectors_and_key_permissions(
+    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, stub = lambda_stub
+    variables = {"VECTOR_BACKEND": "s3vectors", "S3VECTORS_BUCKET": "genai-chat-dev-vectors"}
+    stub.add_response("get_function_configuration", _configuration(variables))
+    vectors = boto3.client(
+        "s3vectors", region_name="eu-central-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    with Stubber(vectors) as vectors_stub:
+        vectors_stub.add_client_error("put_vectors", "AccessDeniedException", "not authorized", 403)
+        vectors_stub.add_client_error("get_vectors", "AccessDeniedException", "not authorized", 403)
+        index = S3VectorsChunkIndex(vectors, bucket="genai-chat-dev-vectors", index="chunks")
+
+        status = main(
+            ["--corpus", str(corpus), "--questions", str(questions), "--deployed-function", FUNCTION],
+            lambda_client=lambda: client,
+            deployed_rag=lambda settings: RagServices(
+                settings, index=index, embedder=HashEmbedder(), meter_reranking=False
+            ),
+        )
+
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "s3vectors:PutVectors" in error
+    assert "kms:GenerateDataKey" in error
