@@ -81,6 +81,14 @@ def lambda_stub() -> Iterator[tuple[Any, Stubber]]:
 
 
 @pytest.fixture
+def opensearch_function(lambda_stub: tuple[Any, Stubber]) -> Any:
+    """A Lambda client that describes a chat function on OpenSearch Serverless once."""
+    client, stub = lambda_stub
+    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+    return client
+
+
+@pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     directory = tmp_path / "corpus"
     directory.mkdir()
@@ -292,10 +300,9 @@ def test_a_missing_region_is_a_clear_error(
 
 
 def test_the_deployed_run_indexes_under_one_evaluation_owner_and_deletes_it_all(
-    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+    opensearch_function: Any, corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client, stub = lambda_stub
-    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+    client = opensearch_function
     index = RecordingIndex()
 
     assert _run(client, corpus, questions, index) == 0
@@ -366,10 +373,9 @@ def test_chunks_never_searchable_end_the_run_bounded_and_are_deleted(corpus: Pat
 
 
 def test_a_refusal_by_the_collection_names_the_data_access_key(
-    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+    opensearch_function: Any, corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client, stub = lambda_stub
-    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+    client = opensearch_function
 
     class RefusingIndex(RecordingIndex):
         def replace_document(
@@ -384,10 +390,9 @@ def test_a_refusal_by_the_collection_names_the_data_access_key(
 
 
 def test_ctrl_c_while_indexing_deletes_what_was_written(
-    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+    opensearch_function: Any, corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client, stub = lambda_stub
-    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+    client = opensearch_function
 
     class InterruptedIndex(RecordingIndex):
         """Writes the second document, then the operator presses Ctrl-C."""
@@ -428,10 +433,9 @@ def test_chunks_left_after_deleting_fail_the_run(corpus: Path, questions: Path) 
 
 
 def test_a_refused_embedding_call_names_the_bedrock_permission(
-    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+    opensearch_function: Any, corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client, stub = lambda_stub
-    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+    client = opensearch_function
     bedrock = boto3.client(
         "bedrock-runtime",
         region_name="eu-central-1",
