@@ -65,7 +65,7 @@ class Settle:
         if remaining:
             print(
                 f"error: chunks of owner {owner} are left in the index (documents: {', '.join(pending)}); "
-                "run again later or delete them by that owner",
+                "no user's search finds them, but delete them by that owner and document id",
                 file=sys.stderr,
             )
         return remaining
