@@ -84,11 +84,14 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-## eval: retrieval quality against the baselines; by default on the sample documents `make run` ingests
+## eval: retrieval quality against the baselines; by default on the sample documents `make run` ingests.
+## DEPLOYED_FUNCTION=<chat function name>: against that deployment's backend (AWS credentials needed)
 CORPUS ?= README.md docs
 QUESTIONS ?= bench/eval/project-docs-heldout.jsonl
+DEPLOYED_FUNCTION ?=
 eval: $(STAMP)
-	$(BIN)/python -m tools.evaluate --corpus $(CORPUS) --questions "$(QUESTIONS)"
+	$(BIN)/python -m tools.evaluate --corpus $(CORPUS) --questions "$(QUESTIONS)" \
+		$(if $(DEPLOYED_FUNCTION),--deployed-function "$(DEPLOYED_FUNCTION)")
 
 cost: $(STAMP)
 	$(BIN)/python -m tools.cost $(ARGS)

@@ -184,8 +184,11 @@ class RagServices:
         index: ChunkIndex | None = None,
         embedder: Embedder | None = None,
         embedding_usage: EmbeddingUsage | None = None,
+        meter_reranking: bool = True,
     ) -> None:
         self._settings = settings
+        # False where nothing may be written to the usage table (evaluating a deployed backend).
+        self._meter_reranking = meter_reranking
         self._store = store
         self._objects = objects
         self._index = index
@@ -308,7 +311,7 @@ class RagServices:
     def rerank_usage(self) -> RerankUsage | None:
         """Records each Bedrock rerank call's cost in the caller's usage, at the price table's
         rate; the local reranker calls no model, so it records nothing."""
-        if not self._settings.rerank_model_id:
+        if not (self._settings.rerank_model_id and self._meter_reranking):
             return None
         from lambdas.core.usage import RerankUsageRecorder
 

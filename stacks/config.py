@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from lambdas.settings import Settings
+from lambdas.settings import GivenSettings, Settings
 
 Stage = Literal["dev", "prod"]
 VectorBackend = Literal["opensearch", "s3vectors"]
@@ -92,6 +91,8 @@ _APP_NAME = re.compile(r"[a-z](?:[a-z0-9-]*[a-z0-9])?")
 # characters, never containing these reserved words.
 _DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _DOMAIN_RESERVED_WORDS = ("aws", "amazon", "cognito")
+# The principals an OpenSearch Serverless data-access policy accepts by IAM ARN.
+_PRINCIPAL_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}")
 
 # Function settings the stacks set themselves, from their resources or from other context keys
 # (tables, buckets, endpoints, model ids, the guardrail, Cognito): `functionSettings` cannot
@@ -207,9 +208,13 @@ class DeploymentConfig:
     cognito_domain_prefix_override: str | None = None
     function_settings: Mapping[str, str] = field(default_factory=dict)
     reranking: bool = False
+    search_operator_arns: tuple[str, ...] = ()
+    """IAM roles or users that may read and write the OpenSearch chunk index (`make eval
+    DEPLOYED_FUNCTION=...`); none by default."""
 
     def __post_init__(self) -> None:
         _check_app_name(self.app_name)
+        _check_principal_arns("searchOperatorArns", self.search_operator_arns)
         if self.reranking and rerank_model_for(self.region) is None:
             raise ValueError(
                 f"reranking: no Bedrock reranking model is offered in {self.region}; "
@@ -323,7 +328,13 @@ _CONTEXT_KEYS: Mapping[str, str] = {
     "cognito_domain_prefix_override": "cognitoDomainPrefix",
     "function_settings": "functionSettings",
     "reranking": "reranking",
+    "search_operator_arns": "searchOperatorArns",
 }
+
+
+def context_keys() -> tuple[str, ...]:
+    """Every CDK context key a deployment reads (`docs/deploy.md`'s settings table lists each)."""
+    return tuple(_CONTEXT_KEYS.values())
 
 
 def _check_app_name(name: str) -> None:
@@ -337,6 +348,15 @@ def _check_app_name(name: str) -> None:
             f"appName {name!r} has {len(name)} characters; at most {APP_NAME_MAX_LENGTH} fit OpenSearch "
             "Serverless's 32-character limit on the names derived from it (<appName>-<stage>-data)"
         )
+
+
+def _check_principal_arns(key: str, arns: tuple[str, ...]) -> None:
+    for arn in arns:
+        if not _PRINCIPAL_ARN.fullmatch(arn):
+            raise ValueError(
+                f"{key}: {arn!r} is not an IAM role or user ARN "
+                "(arn:aws:iam::<12-digit account>:role/<name> or :user/<name>)"
+            )
 
 
 def _check_domain_prefix(key: str, prefix: str) -> None:
@@ -373,21 +393,6 @@ def operator_settings() -> frozenset[str]:
     return frozenset(declared - STACK_OWNED_SETTINGS - LOCAL_ONLY_SETTINGS)
 
 
-class _GivenSettings(Settings):
-    """The functions' settings built from given values only, never from this machine's environment."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
-
-
 def check_function_settings(values: Mapping[str, str]) -> None:
     """Refuse names the functions do not read or the stacks own, and values `Settings` refuses."""
     settable = operator_settings()
@@ -402,7 +407,7 @@ def check_function_settings(values: Mapping[str, str]) -> None:
             reason = "is not a setting the functions read"
         raise ValueError(f"functionSettings.{name} {reason}; settable: {', '.join(sorted(settable))}")
     try:
-        _GivenSettings.model_validate(
+        GivenSettings.model_validate(
             {"llm_provider": "bedrock", **{name.lower(): value for name, value in values.items()}}
         )
     except ValidationError as error:
@@ -492,6 +497,7 @@ _CONVERTERS: Mapping[str, Callable[[str, Any], Any]] = {
     "extra_model_ids": _string_list,
     "cors_allowed_origins": _string_list,
     "allowed_email_domains": _string_list,
+    "search_operator_arns": _string_list,
     "denied_topics": _denied_topics,
     "oidc_providers": _oidc_providers,
     "saml_providers": _saml_providers,

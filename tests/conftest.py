@@ -5,7 +5,7 @@ production deployment adds (S3 Vectors backend, retention, deletion protection, 
 a federated OIDC identity provider, sign-up limited to allowed email domains, operator function
 settings); `s3vectors` is
 dev on the S3 Vectors backend; `federation` is dev with OIDC and SAML identity providers (so
-with the hosted-UI domain). CDK is imported only when a test asks for a synthesis.
+with the hosted-UI domain) and a search operator in the data-access policy. CDK is imported only when a test asks for a synthesis.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tests.infra.conftest import Synthesized
 
 CORS = ("https://chat.example.com",)
+SEARCH_OPERATOR = "arn:aws:iam::123456789012:role/retrieval-evaluator"
 
 
 def _synthesize(tmp_path_factory: pytest.TempPathFactory, name: str, **settings: object) -> Synthesized:
@@ -74,4 +75,5 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         self_signup_enabled=True,
         oidc_providers=(OidcProvider("Corporate", "https://login.example.com", "genai-chat", "chat/oidc"),),
         saml_providers=(SamlProvider("Directory", "https://idp.example.com/metadata.xml"),),
+        search_operator_arns=(SEARCH_OPERATOR,),
     )

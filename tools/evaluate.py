@@ -1,8 +1,11 @@
 """Measure retrieval quality on a corpus and a question set.
 
-    python -m tools.evaluate --corpus PATH [PATH ...] --questions FILE.jsonl
+    python -m tools.evaluate --corpus PATH [PATH ...] --questions FILE.jsonl [--deployed-function NAME]
 
-Ingests the files given (a directory: every file in it) into a fresh in-memory index and
+Ingests the files given (a directory: every file in it) into a fresh in-memory index, or with
+`--deployed-function` into that deployed chat function's index (its retrieval settings read
+from its Lambda configuration, cloud adapters, the operator's credentials), under an owner of
+its own (`evaluation-<random hex>`) whose documents are deleted at the end whatever happens, and
 retrieves for each question with the retriever local chat builds from the same settings
 (the local sentence-group reranker included unless LOCAL_RERANKING=false), and prints one line per question, then the figures of two baselines from the
 same run with the ratio of misses (ours / the baseline's): plain BM25 over fixed
@@ -16,24 +19,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lambdas.adapters.local.embedder import load_local_embedder
 from lambdas.adapters.local.embedding_cache import CachedEmbedder
 from lambdas.adapters.local.index import SqliteChunkIndex
 from lambdas.core.errors import InvalidRequest
 from lambdas.core.ports import Embedder
+from lambdas.core.rag.chunking import chunk_text
 from lambdas.core.rag.extraction import extract_text
 from lambdas.core.rag.metrics import first_relevant_rank, ndcg_at, recall_at, reciprocal_rank_at
-from lambdas.core.rag.retrieval import DEFAULT_CONFIG, index_document
+from lambdas.core.rag.retrieval import RetrievalConfig, index_document
 from lambdas.settings import Settings
 from lambdas.wiring import RagServices
 from tools.bm25_baseline import Bm25Baseline, NaiveHybridBaseline
+from tools.deployed_backend import DeployedBackendError, access_failure, deployed_settings, describe
+from tools.index_settle import IndexNotSettled, Settle
 
-EVAL_OWNER = "evaluation"
+EVAL_OWNER_PREFIX = "evaluation-"
 RECALL_DEPTH = 5
 RANK_DEPTH = 10
 
@@ -129,39 +137,85 @@ def score(questions: Sequence[Question], rank: Callable[[Question], Sequence[str
     )
 
 
-def indexed(texts: dict[str, str], embedder: Embedder | None) -> RagServices:
-    """Local chat's retrieval services (settings from the environment) over a fresh index of the texts."""
-    index = SqliteChunkIndex(":memory:")
-    for name, text in texts.items():
-        index_document(text, document_id=name, owner=EVAL_OWNER, title=name, embedder=embedder, index=index)
-    return RagServices(Settings(), index=index, embedder=embedder)
+def evaluation_owner() -> str:
+    """A fresh owner per run: the run's chunks are apart from any user's, and from other runs'."""
+    return f"{EVAL_OWNER_PREFIX}{secrets.token_hex(8)}"
 
 
 def evaluate(
-    corpus: Sequence[Path], questions_path: Path, embedder: Embedder | None
+    corpus: Sequence[Path],
+    questions_path: Path,
+    rag: RagServices,
+    *,
+    owner: str,
+    baseline_embedder: Embedder | None,
+    settle: Settle | None = None,
 ) -> dict[str, float | int]:
+    """Index the corpus under `owner` through `rag`, score its retriever and the baselines,
+    and delete every document indexed, whatever happens meanwhile (errors, Ctrl-C)."""
     questions = load_questions(questions_path)
     files = corpus_files(corpus)
     texts = load_corpus(files)
-    rag = indexed(texts, embedder)
+    settle = settle or Settle()
+    config = rag.retrieval_config
+    started: list[str] = []
+    try:
+        for name, text in texts.items():
+            started.append(name)
+            index_document(
+                text,
+                document_id=name,
+                owner=owner,
+                title=name,
+                embedder=rag.embedder,
+                index=rag.index,
+                config=config,
+            )
+        settle.until_searchable(rag.index, owner, _chunk_ids(texts, owner, config))
+        result = _scored(questions, files, rag, owner, baseline_embedder)
+    finally:
+        left = settle.delete(
+            rag.index, owner, _chunk_ids({name: texts[name] for name in started}, owner, config)
+        )
+    if left:
+        raise IndexNotSettled(f"{left} chunks of owner {owner} are still in the index after deleting them")
+    return result
+
+
+def _chunk_ids(texts: dict[str, str], owner: str, config: RetrievalConfig) -> dict[str, list[str]]:
+    """Each document's chunk ids, as indexing them made (chunking is deterministic)."""
+    return {
+        name: [
+            chunk.chunk_id
+            for chunk in chunk_text(text, document_id=name, owner=owner, title=name, config=config.chunking)
+        ]
+        for name, text in texts.items()
+    }
+
+
+def _scored(
+    questions: Sequence[Question],
+    files: list[Path],
+    rag: RagServices,
+    owner: str,
+    baseline_embedder: Embedder | None,
+) -> dict[str, float | int]:
     retriever = rag.retriever
+    config = rag.retrieval_config
+    embedder = rag.embedder
     if embedder is None:
         print("retrieval: keyword-only (BM25), no dense embedder installed")
     else:
-        weighting = (
-            ", keyword ranking weighted by coverage" if DEFAULT_CONFIG.keyword_weight_by_coverage else ""
-        )
+        weighting = ", keyword ranking weighted by coverage" if config.keyword_weight_by_coverage else ""
         reranking = f", reranked by {rag.reranker.model_id}" if rag.reranker else ""
-        print(
-            f"retrieval: hybrid BM25 + {embedder.model_id}, {DEFAULT_CONFIG.fusion} fusion{weighting}{reranking}"
-        )
+        print(f"retrieval: hybrid BM25 + {embedder.model_id}, {config.fusion} fusion{weighting}{reranking}")
 
     prompt_chars: list[int] = []
 
     def rank_with_retriever(question: Question) -> list[str]:
-        passages = retriever.retrieve(EVAL_OWNER, question.question, max(RANK_DEPTH, DEFAULT_CONFIG.top_k))
+        passages = retriever.retrieve(owner, question.question, max(RANK_DEPTH, config.top_k))
         # The chat flow places the first top_k passages in the prompt.
-        prompt_chars.extend(len(p.text) for p in passages[: DEFAULT_CONFIG.top_k])
+        prompt_chars.extend(len(p.text) for p in passages[: config.top_k])
         texts_ranked = [p.text for p in passages]
         found = first_relevant_rank(texts_ranked, question.relevant, depth=RANK_DEPTH)
         top = passages[0] if passages else None
@@ -176,10 +230,10 @@ def evaluate(
     baselines: dict[str, tuple[str, Callable[[Question], Sequence[str]]]] = {
         "baseline": ("BM25 over fixed 1,000-char windows", lambda q: keyword.rank(q.question, RANK_DEPTH))
     }
-    if embedder is not None:
-        hybrid = NaiveHybridBaseline(keyword, embedder)
+    if baseline_embedder is not None:
+        hybrid = NaiveHybridBaseline(keyword, baseline_embedder)
         baselines["naive_hybrid"] = (
-            f"naive hybrid (same windows, BM25 + {embedder.model_id}, RRF k=60)",
+            f"naive hybrid (same windows, BM25 + {baseline_embedder.model_id}, RRF k=60)",
             lambda q: hybrid.rank(q.question, RANK_DEPTH),
         )
     for name, (label, rank) in baselines.items():
@@ -203,24 +257,68 @@ def miss_ratio(score: float, baseline_score: float) -> float:
     return (1.0 - score) / baseline_misses
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    lambda_client: Callable[[], Any] = lambda: _boto3_client("lambda"),
+    deployed_rag: Callable[[Settings], RagServices] = lambda settings: RagServices(
+        settings, meter_reranking=False
+    ),
+) -> int:
+    """`lambda_client` and `deployed_rag` build the AWS side of `--deployed-function` (injected in tests)."""
     parser = argparse.ArgumentParser(description="Measure retrieval quality (recall@5, MRR@10, nDCG@10).")
     parser.add_argument(
         "--corpus", required=True, type=Path, nargs="+", help="documents to ingest: files and/or directories"
     )
     parser.add_argument("--questions", required=True, type=Path, help="JSON Lines question file")
+    parser.add_argument(
+        "--deployed-function",
+        default="",
+        metavar="NAME",
+        help="a deployed chat function's name or ARN: index into and retrieve from its backend "
+        "(OpenSearch Serverless or S3 Vectors, Titan, Bedrock Rerank) with the operator's credentials",
+    )
     args = parser.parse_args(argv)
     if not str(args.questions) or args.questions == Path():
         print("error: --questions is required (QUESTIONS=<file.jsonl>)", file=sys.stderr)
         return 2
     embedder = load_local_embedder()
+    local_embedder = CachedEmbedder(embedder) if embedder else None
     try:
-        result = evaluate(args.corpus, args.questions, CachedEmbedder(embedder) if embedder else None)
-    except EvaluationInputError as error:
+        if args.deployed_function:
+            settings = deployed_settings(lambda_client(), args.deployed_function)
+            print(f"deployed: {args.deployed_function} ({describe(settings)})")
+            rag = deployed_rag(settings)
+        else:
+            rag = RagServices(Settings(), index=SqliteChunkIndex(":memory:"), embedder=local_embedder)
+        result = evaluate(
+            args.corpus, args.questions, rag, owner=evaluation_owner(), baseline_embedder=local_embedder
+        )
+    except (EvaluationInputError, DeployedBackendError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        explanation = access_failure(error) if args.deployed_function else None
+        if explanation is None and not isinstance(error, IndexNotSettled):
+            raise
+        print(f"error: {explanation or error}", file=sys.stderr)
+        return 1
     print(json.dumps(result))
     return 0
+
+
+def _boto3_client(service: str) -> Any:
+    """A client of a fresh session: the operator's credentials and Region as they are now."""
+    import boto3
+    from botocore.exceptions import NoRegionError
+
+    try:
+        return boto3.session.Session().client(service)
+    except NoRegionError as error:
+        raise DeployedBackendError("no AWS Region: set AWS_REGION to the deployment's Region") from error
 
 
 if __name__ == "__main__":

@@ -177,6 +177,26 @@ class VectorStore(Construct):
         self._key.grant(principal, *key_actions)
 
 
+def _operator_rules(chunk_index: list[str], principals: tuple[str, ...]) -> list[dict[str, object]]:
+    """Operators measuring retrieval (`make eval DEPLOYED_FUNCTION=...`) index, search and delete
+    their own evaluation documents in the chunk index: no index management, no other index."""
+    if not principals:
+        return []
+    return [
+        {
+            "Description": "Operators: evaluate retrieval on the chunk index",
+            "Rules": [
+                {
+                    "ResourceType": "index",
+                    "Resource": chunk_index,
+                    "Permission": ["aoss:ReadDocument", "aoss:WriteDocument", "aoss:DescribeIndex"],
+                }
+            ],
+            "Principal": list(principals),
+        }
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class IndexProviderKeys:
     """Keys of the index's provider framework: its logs, and its waiter state machine's data."""
@@ -280,6 +300,7 @@ class VectorAccess(Construct):
                         ],
                         "Principal": [index_writer_role.role_arn],
                     },
+                    *_operator_rules(chunk_index, config.search_operator_arns),
                 ]
             ),
         )

@@ -27,6 +27,27 @@ def test_a_budget_of_zero_or_less_is_refused() -> None:
         _from({"monthlyBudgetUsd": 0})
 
 
+def test_search_operators_are_none_unless_named() -> None:
+    assert _from({}).search_operator_arns == ()
+
+
+def test_search_operator_arns_are_read_from_command_line_text() -> None:
+    arns = '["arn:aws:iam::123456789012:role/evaluator", "arn:aws:iam::123456789012:user/ops/alice"]'
+
+    assert _from({"searchOperatorArns": arns}).search_operator_arns == (
+        "arn:aws:iam::123456789012:role/evaluator",
+        "arn:aws:iam::123456789012:user/ops/alice",
+    )
+
+
+@pytest.mark.parametrize(
+    "arn", ["*", "arn:aws:iam::123456789012:*", "arn:aws:iam::123456789012:group/ops", "evaluator"]
+)
+def test_a_search_operator_that_is_not_a_role_or_user_arn_is_refused_naming_the_key(arn: str) -> None:
+    with pytest.raises(ValueError, match="searchOperatorArns"):
+        _from({"searchOperatorArns": [arn]})
+
+
 def test_summary_model_must_speak_the_nova_request_format() -> None:
     with pytest.raises(ValueError, match="summaryModelId"):
         _from({"summaryModelId": "anthropic.claude-3-haiku-20240307-v1:0"})

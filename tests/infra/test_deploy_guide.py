@@ -41,3 +41,9 @@ def test_make_doctor_passes_the_guides_arguments_to_the_preflight() -> None:
     )
     assert "make doctor ARGS=--invoke" in GUIDE
     assert "-m tools.doctor --invoke -c region=eu-central-1" in dry_run.stdout
+
+
+def test_every_context_key_has_a_row_in_the_settings_table() -> None:
+    from stacks.config import context_keys
+
+    assert [key for key in context_keys() if not re.search(rf"^\| `{key}` \|", GUIDE, re.MULTILINE)] == []

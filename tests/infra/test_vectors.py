@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from stacks.constructs.vectors import VectorAccess
+from tests.conftest import SEARCH_OPERATOR
 from tests.infra.conftest import (
     Synthesized,
     as_list,
@@ -109,6 +110,35 @@ def test_chat_readers_may_only_read_chunks_of_the_configured_index(dev: Synthesi
         (CHUNK_INDEX, "aoss:DescribeIndex"),
         (CHUNK_INDEX, "aoss:ReadDocument"),
     }
+
+
+def test_search_operators_may_read_and_write_documents_of_the_configured_index_only(
+    federation: Synthesized,
+) -> None:
+    assert _data_access_grants(federation)[SEARCH_OPERATOR] == {
+        (CHUNK_INDEX, "aoss:DescribeIndex"),
+        (CHUNK_INDEX, "aoss:ReadDocument"),
+        (CHUNK_INDEX, "aoss:WriteDocument"),
+    }
+
+
+def test_no_principal_outside_the_stack_is_named_by_default(dev: Synthesized) -> None:
+    assert not [principal for principal in _data_access_grants(dev) if principal.startswith("arn:")]
+
+
+def test_the_vectors_key_lets_iam_policies_grant_its_use(s3vectors: Synthesized) -> None:
+    """An operator evaluating the S3 Vectors backend needs only IAM, no key policy change."""
+    (key,) = (
+        resource
+        for logical_id, resource in resources_of(s3vectors.data_json, "AWS::KMS::Key").items()
+        if logical_id.startswith("EncryptionVectorsKey")
+    )
+    assert {
+        "Action": "kms:*",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Resource": "*",
+    } in key["Properties"]["KeyPolicy"]["Statement"]
 
 
 def test_on_s3_vectors_the_api_role_may_delete_vectors_but_not_write_them(prod: Synthesized) -> None:
