@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, ConfigDict, Field
 from lambdas.core.limits import MAX_LIMIT_VALUE, LimitOverride
 from lambdas.handlers.routes.limits import LimitsReport
 from lambdas.handlers.schemas import ApiModel, DomainView
-from lambdas.handlers.usage_schemas import ModelUsageOut, UsageTotalsOut
+from lambdas.handlers.usage_schemas import ModelUsageOut, RangeReport, UsageTotalsOut
 
 if TYPE_CHECKING:
     from lambdas.core.admin import UsageByUser
@@ -70,19 +70,14 @@ class UserUsageOut(UsageTotalsOut):
     models: list[ModelUsageOut]
 
 
-class UsageByUserReport(ApiModel):
-    from_: str = Field(alias="from", serialization_alias="from", description="First day, YYYY-MM-DD.")
-    to: str = Field(description="Last day, YYYY-MM-DD (included).")
-    totals: UsageTotalsOut
+class UsageByUserReport(RangeReport):
     users: list[UserUsageOut] = Field(description="Every user with usage in the range, most expensive first.")
 
     @classmethod
     def of(cls, report: UsageByUser) -> UsageByUserReport:
         return cls.model_validate(
             {
-                "from": report.range.first.isoformat(),
-                "to": report.range.last.isoformat(),
-                "totals": UsageTotalsOut.of(report.totals),
+                **cls.range_fields(report.range, report.totals),
                 "users": [
                     UserUsageOut(
                         user=u.user,

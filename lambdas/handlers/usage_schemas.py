@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, Field
 from lambdas.handlers.schemas import ApiModel, DomainView
 
 if TYPE_CHECKING:
-    from lambdas.core.usage import DayUsage, ModelUsage, UsageSummary
+    from lambdas.core.usage import DayRange, DayUsage, ModelUsage, UsageSummary, UsageTotals
 
 
 class UsageTotalsOut(DomainView):
@@ -46,10 +46,23 @@ class DayUsageOut(UsageTotalsOut):
         )
 
 
-class UsageReport(ApiModel):
+class RangeReport(ApiModel):
+    """A usage report over a range of days, with its totals (the user's own, or the admins')."""
+
     from_: str = Field(alias="from", serialization_alias="from", description="First day, YYYY-MM-DD.")
     to: str = Field(description="Last day, YYYY-MM-DD (included).")
     totals: UsageTotalsOut
+
+    @staticmethod
+    def range_fields(day_range: DayRange, totals: UsageTotals) -> dict[str, object]:
+        return {
+            "from": day_range.first.isoformat(),
+            "to": day_range.last.isoformat(),
+            "totals": UsageTotalsOut.of(totals),
+        }
+
+
+class UsageReport(RangeReport):
     days: list[DayUsageOut] = Field(description="Oldest first; days without usage are left out.")
     models: list[ModelUsageOut] = Field(description="Per model over the whole range, most expensive first.")
 
@@ -57,9 +70,7 @@ class UsageReport(ApiModel):
     def of(cls, summary: UsageSummary) -> UsageReport:
         return cls.model_validate(
             {
-                "from": summary.range.first.isoformat(),
-                "to": summary.range.last.isoformat(),
-                "totals": UsageTotalsOut.of(summary.totals),
+                **cls.range_fields(summary.range, summary.totals),
                 "days": [DayUsageOut.of_day(d) for d in summary.days],
                 "models": [ModelUsageOut.of_model(m) for m in summary.models],
             }
