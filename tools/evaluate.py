@@ -158,6 +158,7 @@ def evaluate(
     texts = load_corpus(files)
     settle = settle or Settle()
     config = rag.retrieval_config
+    chunk_ids = _chunk_ids(texts, owner, config)
     started: list[str] = []
     try:
         for name, text in texts.items():
@@ -171,12 +172,10 @@ def evaluate(
                 index=rag.index,
                 config=config,
             )
-        settle.until_searchable(rag.index, owner, _chunk_ids(texts, owner, config))
+        settle.until_searchable(rag.index, owner, chunk_ids)
         result = _scored(questions, files, rag, owner, baseline_embedder)
     finally:
-        left = settle.delete(
-            rag.index, owner, _chunk_ids({name: texts[name] for name in started}, owner, config)
-        )
+        left = settle.delete(rag.index, owner, {name: chunk_ids[name] for name in started})
     if left:
         raise IndexNotSettled(f"{left} chunks of owner {owner} are still in the index after deleting them")
     return result
