@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
 from pydantic import ValidationError
 
+from lambdas.adapters.aws_errors import error_code, error_message
 from lambdas.adapters.opensearch import OpenSearchError
 from lambdas.core.errors import ModelUnavailable
 from lambdas.settings import GivenSettings, Settings
@@ -79,7 +80,7 @@ def settings_from_configuration(configuration: Mapping[str, Any]) -> Settings:
 
 
 def _lambda_error(error: ClientError, function_name: str, region: str | None) -> DeployedBackendError:
-    code = _code(error)
+    code = error_code(error)
     if code == "ResourceNotFoundException":
         return DeployedBackendError(
             f"Lambda function {function_name!r} not found in {region}: give the chat function's name "
@@ -89,7 +90,7 @@ def _lambda_error(error: ClientError, function_name: str, region: str | None) ->
         return DeployedBackendError(
             f"access denied: your principal needs lambda:GetFunctionConfiguration on {function_name!r}"
         )
-    message = error.response.get("Error", {}).get("Message", "")
+    message = error_message(error)
     return DeployedBackendError(f"reading {function_name!r} failed: {code} {message}".rstrip())
 
 
@@ -118,18 +119,14 @@ def access_failure(error: BaseException) -> str | None:
     if (
         isinstance(error, ModelUnavailable)
         and isinstance(cause, ClientError)
-        and _code(cause) in _ACCESS_DENIED
+        and error_code(cause) in _ACCESS_DENIED
     ):
         return f"{error.message} Your principal needs bedrock:InvokeModel on that model."
-    if isinstance(error, ClientError) and _code(error) in _ACCESS_DENIED:
+    if isinstance(error, ClientError) and error_code(error) in _ACCESS_DENIED:
         operation = error.operation_name
         return (
-            f"access denied on {operation} ({error.response.get('Error', {}).get('Message', '')}): S3 Vectors "
+            f"access denied on {operation} ({error_message(error)}): S3 Vectors "
             "needs s3vectors:PutVectors, GetVectors, QueryVectors and DeleteVectors on the index, and "
             "kms:GenerateDataKey and kms:Decrypt on the vectors key"
         )
     return None
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from lambdas.adapters.aws_errors import error_code
 from stacks.config import INFERENCE_PROFILE_REGIONS, DeploymentConfig
 from stacks.constructs.functions import powertools_layer_arn
 
@@ -86,7 +87,7 @@ def check_region(clients: ClientFactory, config: DeploymentConfig) -> CheckResul
             "Choose a Bedrock region, e.g. `-c region=us-east-1` (or set `region` in cdk.json).",
         )
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         return CheckResult(
             "region",
             False,
@@ -104,7 +105,7 @@ def check_bootstrap(clients: ClientFactory, config: DeploymentConfig) -> CheckRe
     try:
         parameter = clients("ssm", config.region).get_parameter(Name=BOOTSTRAP_VERSION_PARAMETER)
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         if code == "ParameterNotFound":
             return CheckResult(
                 "CDK bootstrap", False, f"{config.region} is not bootstrapped", f"Run `{command}`."
@@ -140,7 +141,7 @@ def check_powertools_layer(clients: ClientFactory, config: DeploymentConfig) -> 
     try:
         value = clients("ssm", config.region).get_parameter(Name=parameter)["Parameter"]["Value"]
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         if code == "ParameterNotFound":
             return CheckResult(
                 name,
@@ -173,7 +174,7 @@ def check_domain_prefix(clients: ClientFactory, config: DeploymentConfig, accoun
     try:
         domain = clients("cognito-idp", config.region).describe_user_pool_domain(Domain=prefix)
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         return CheckResult(
             name,
             False,
@@ -213,7 +214,7 @@ def check_model_offered(clients: ClientFactory, region: str, model_id: str) -> l
             status = str(details.get("modelLifecycle", {}).get("status", "ACTIVE"))
             routes = [(region, model_id)]
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         if code in ("ResourceNotFoundException", "ValidationException"):
             return [
                 CheckResult(
@@ -263,7 +264,7 @@ def check_model_granted(
     try:
         availability = clients("bedrock", region).get_foundation_model_availability(modelId=foundation_model)
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         return CheckResult(
             name,
             False,
@@ -314,7 +315,7 @@ def check_model_access(clients: ClientFactory, region: str, model_id: str, *, em
                 inferenceConfig={"maxTokens": 1},
             )
     except ClientError as error:
-        code = error.response["Error"]["Code"]
+        code = error_code(error)
         if code == "AccessDeniedException":
             return CheckResult(
                 name,

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from lambdas.adapters.aws_errors import error_code
 from lambdas.core.errors import InvalidRequest, ModelThrottled, ModelUnavailable
 from lambdas.core.models import ModelRequest, ModelResponse, StreamEnd, StreamEvent, TextDelta, Usage
 from lambdas.core.prompt_cache import plan_cache
@@ -156,7 +157,7 @@ def _guarded_input(content: str, question: str) -> list[dict[str, Any]]:
 def _error_code(error: ClientError) -> str:
     """The error code with a capital first letter: stream exception events spell codes
     in lower camel case (`throttlingException`), operation errors in upper camel case."""
-    code = str(error.response.get("Error", {}).get("Code", ""))
+    code = error_code(error)
     return code[:1].upper() + code[1:]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.adapters.aws_errors import error_code
 from lambdas.adapters.bedrock import NO_MODEL_ACCESS, no_model_access
 from lambdas.core.errors import ModelThrottled, ModelUnavailable
 
@@ -87,7 +88,7 @@ class TitanEmbedder:
         return vector
 
     def _domain_error(self, error: ClientError) -> Exception:
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = error_code(error)
         logger.warning("Bedrock rejected the embedding call for %s: %s", self.model_id, code)
         if code in _RETRY_LATER:
             return ModelThrottled(

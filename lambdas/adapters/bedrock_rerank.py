@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.adapters.aws_errors import error_code
 from lambdas.core.errors import ModelThrottled, ModelUnavailable
 from lambdas.core.ports import Reranked
 
@@ -53,7 +54,7 @@ class BedrockReranker:
         try:
             response = self._client.rerank(**request)
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
+            code = error_code(error)
             logger.warning("rerank failed", extra={"model": self.model_id, "error": code})
             if code in _RETRY_LATER:
                 raise ModelThrottled("reranking model throttled") from error

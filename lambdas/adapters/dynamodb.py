@@ -21,6 +21,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from lambdas.adapters.aws_errors import error_code
 from lambdas.core.models import Citation, Conversation, Message, Usage
 
 
@@ -67,7 +68,7 @@ class DynamoDBConversationStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return None
             raise
         return _conversation(owner, result["Attributes"])

@@ -16,6 +16,7 @@ from typing import Any, cast
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from lambdas.adapters.aws_errors import error_code
 from lambdas.core.models import Document, DocumentStatus
 from lambdas.core.ports import Clock
 
@@ -123,7 +124,7 @@ class DynamoDBDocumentStore:
                 **({"ExpressionAttributeNames": names} if names else {}),
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
 
     def pending_since_before(self, cutoff_iso: str) -> list[Document]:

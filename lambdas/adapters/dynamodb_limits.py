@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from lambdas.adapters.aws_errors import error_code
 from lambdas.adapters.dynamodb_table import LazyTable
 from lambdas.core import limits
 from lambdas.core.errors import RateLimited
@@ -146,7 +147,7 @@ class DynamoDBRateLimiter(LazyTable):
         try:
             self.table.update_item(**kwargs)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
             raise _ConditionFailed(_day_state(error.response.get("Item") or {})) from None
 

@@ -17,6 +17,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from lambdas.adapters.aws_errors import error_code
 from lambdas.adapters.dynamodb_table import LazyTable
 from lambdas.core.errors import Conflict
 from lambdas.core.limits import NO_OVERRIDE, AuditEntry, LimitOverride
@@ -68,7 +69,7 @@ class DynamoDBLimitOverrides(LazyTable):
                 ]
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if error_code(error) != "TransactionCanceledException":
                 raise
             raise Conflict(f"the limits of {user} changed meanwhile; read them again and retry") from None
         return entry

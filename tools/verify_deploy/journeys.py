@@ -19,6 +19,7 @@ import requests
 from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
+from lambdas.adapters.aws_errors import error_code
 from tools.verify_deploy.deploy import REGION, Emulator
 
 TIMEOUT_SECONDS = 60
@@ -114,7 +115,7 @@ def iam_enforced(deployment: Deployment) -> None:
     try:
         outsider.scan(TableName=table, Limit=1)
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("AccessDeniedException", "AccessDenied"):
+        if error_code(error) in ("AccessDeniedException", "AccessDenied"):
             return
         raise
     raise JourneyFailed(f"a user with no policies could scan {table}: IAM is not enforced")
