@@ -21,6 +21,7 @@ from typing import Any
 from lambdas.adapters.signed_http import HttpResponse, HttpTransport
 from lambdas.core.models import Chunk, ScoredChunk
 from lambdas.core.rag.chunking import contextual_text
+from lambdas.core.rag.replacement import check_replacement
 
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
@@ -89,10 +90,7 @@ class OpenSearchChunkIndex:
         chunks: Sequence[Chunk],
         vectors: Sequence[Sequence[float]] | None,
     ) -> None:
-        if vectors is not None and len(vectors) != len(chunks):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        if any(chunk.owner != owner or chunk.document_id != document_id for chunk in chunks):
-            raise ValueError("every chunk must belong to the document being replaced")
+        check_replacement(owner, document_id, chunks, vectors)
         self.delete_document(owner, document_id)
         sources = [
             _source(chunk, vectors[i] if vectors is not None else None) for i, chunk in enumerate(chunks)

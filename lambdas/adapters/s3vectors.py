@@ -17,6 +17,7 @@ from typing import Any
 
 from lambdas.core.models import Chunk, ScoredChunk
 from lambdas.core.rag.chunking import chunk_id
+from lambdas.core.rag.replacement import check_replacement
 
 # Service limits per call (S3 Vectors "Limitations and restrictions").
 MAX_TOP_K = 100
@@ -46,10 +47,7 @@ class S3VectorsChunkIndex:
         an earlier, longer version: readers never see the document missing while it is replaced."""
         if vectors is None:
             raise ValueError("S3 Vectors indexes vectors only: configure an embedder")
-        if len(vectors) != len(chunks):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        if any(chunk.owner != owner or chunk.document_id != document_id for chunk in chunks):
-            raise ValueError("every chunk must belong to the document being replaced")
+        check_replacement(owner, document_id, chunks, vectors)
         items = [_vector(chunk, vector) for chunk, vector in zip(chunks, vectors, strict=True)]
         for start in range(0, len(items), _PUT_VECTORS):
             self._client.put_vectors(**self._target, vectors=items[start : start + _PUT_VECTORS])

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from lambdas.core.models import Chunk, ScoredChunk
 from lambdas.core.rag.chunking import contextual_text
+from lambdas.core.rag.replacement import check_replacement
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
@@ -63,10 +64,7 @@ class SqliteChunkIndex:
         chunks: Sequence[Chunk],
         vectors: Sequence[Sequence[float]] | None,
     ) -> None:
-        if vectors is not None and len(vectors) != len(chunks):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        if any(chunk.owner != owner or chunk.document_id != document_id for chunk in chunks):
-            raise ValueError("every chunk must belong to the document being replaced")
+        check_replacement(owner, document_id, chunks, vectors)
         with self._lock, self._transaction():
             self._delete_rows(owner, document_id)
             for position, chunk in enumerate(chunks):
