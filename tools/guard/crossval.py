@@ -11,7 +11,9 @@ what is trained on) without one group, then judges that group with the whole gua
 
 Messages go through `check_input`, passages through `sanitise_text` (detected or flagged when a
 sentence was removed). A last line counts the sentences of the project's own docs that the model
-`tools.guard.train` would commit removes. The held-out splits are never read here.
+`tools.guard.train` would commit removes. The held-out splits are read for one thing only: a
+count of their examples that share a long run of words with each development source (copies
+that would make the held-out figures overstate), printed without any of their text.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from pathlib import Path
 
 from lambdas.core.guard import REDACTED_INSTRUCTION, SENTENCE_END, check_input, sanitise_text
 from lambdas.core.guard.classifier import LinearModel
-from tools.guard.datasets import Example, development_examples
+from tools.guard.datasets import (
+    OVERLAP_WORDS,
+    Example,
+    development_examples,
+    fresh_held_out_examples,
+    held_out_examples,
+    sharing_a_run,
+)
 from tools.guard.train import final_model, thresholded
 
 _ROOT = Path(__file__).parents[2]
@@ -58,6 +67,8 @@ INDIRECT_FOLDS = (
     Fold("eval-ai-redteam", _sources("eval-ai-redteam"), True),
     Fold("aitdp", _sources("aitdp"), True),
     Fold("spikee", _sources("spikee:"), True),
+    Fold("agentdojo (injections and environment documents)", _sources("agentdojo:"), True),
+    Fold("deepteam agent vulnerabilities", _sources("deepteam:"), True),
 )
 
 
@@ -117,6 +128,18 @@ def _report(title: str, folds: Iterable[Fold], examples: list[Example], show: bo
     print(f"  all: attacks {_share(detected, attacks)}, benign flagged {_share(benign_flagged, benign)}")
 
 
+def report_held_out_overlap(examples: list[Example]) -> None:
+    """Print, per development source, how many held-out examples share a long run of words
+    with it: counts only, never the text."""
+    held_out = held_out_examples() + fresh_held_out_examples()
+    print(f"held-out examples sharing a run of {OVERLAP_WORDS} words with a development source:")
+    for source in sorted({e.source for e in examples}):
+        shared = sharing_a_run(held_out, [e for e in examples if e.source == source])
+        if shared:
+            print(f"  {source}: {len(shared)} of {len(held_out)}")
+    print("  (none from the other sources)")
+
+
 def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
     return tuple(fold for fold in folds if name is None or name in fold.name)
 
@@ -124,11 +147,13 @@ def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "guard-training-data")
-    parser.add_argument("--folds", choices=("languages", "indirect", "docs", "all"), default="all")
+    parser.add_argument("--folds", choices=("languages", "indirect", "docs", "overlap", "all"), default="all")
     parser.add_argument("--only", help="run only the folds whose name contains this")
     parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
     args = parser.parse_args()
     examples = development_examples(args.cache)
+    if args.folds in ("overlap", "all"):
+        report_held_out_overlap(examples)
     for group, title, folds in (
         (
             "languages",
