@@ -122,16 +122,15 @@ def judged(fold: Fold, held: list[Example], model: LinearModel, show: bool) -> t
     )
 
 
-def own_doc_sentences() -> list[str]:
-    """Sentences of README.md and docs/, less the pages that quote attacks on purpose."""
+def _own_docs() -> list[str]:
+    """README.md and docs/, less the pages that quote attacks on purpose."""
     pages = [_ROOT / "README.md", *sorted((_ROOT / "docs").glob("*.md"))]
-    return [
-        sentence
-        for page in pages
-        if page.name not in _NOT_OWN_DOCS
-        for sentence in SENTENCE_END.split(page.read_text(encoding="utf-8"))
-        if sentence.strip()
-    ]
+    return [page.read_text(encoding="utf-8") for page in pages if page.name not in _NOT_OWN_DOCS]
+
+
+def own_doc_sentences() -> list[str]:
+    """Sentences of the project's own docs."""
+    return [sentence for page in _own_docs() for sentence in SENTENCE_END.split(page) if sentence.strip()]
 
 
 def _share(part: int, whole: int) -> str:
@@ -186,9 +185,7 @@ def in_document_yardstick(pairs: Yardstick, rule: Rule | None) -> tuple[int, int
 
 def _doc_chunks(chars: int = 1000) -> list[str]:
     """The project's own docs cut as the bench cuts a turn's passages."""
-    pages = [_ROOT / "README.md", *sorted((_ROOT / "docs").glob("*.md"))]
-    texts = [page.read_text(encoding="utf-8") for page in pages if page.name not in _NOT_OWN_DOCS]
-    return [text[start : start + chars] for text in texts for start in range(0, len(text), chars)]
+    return [page[start : start + chars] for page in _own_docs() for start in range(0, len(page), chars)]
 
 
 def report_standing_out(
