@@ -9,7 +9,13 @@ what is trained on) without one group, then judges that group with the whole gua
 * leave-source-out: the sources of instructions meant for documents and tools are left out one
   at a time, and their attacks judged as retrieved passages (indirect injection);
 * sources never trained on (`datasets.untrained_examples`: AgentDojo, deepteam's agent
-  examples, PyRIT), judged by the model trained on all development data as the others are.
+  examples, PyRIT), judged by the model trained on all development data as the others are;
+* an in-document yardstick from AgentDojo: its documents with an injection slot holding one of
+  its suite's goals, alone, against the same documents with the slot at its harmless default
+  (is the goal removed; is any sentence of the default version removed?).
+
+`--standing-out` measures, on the leave-source-out folds, the yardstick and benign passages,
+rules that also remove a sentence standing out from its passage (`tools.guard.standing_out`).
 
 Messages go through `check_input`, passages through `sanitise_text` (detected or flagged when a
 sentence was removed). A last line counts the sentences of the project's own docs that the model
@@ -30,13 +36,16 @@ from lambdas.core.guard.classifier import LinearModel
 from tools.guard.datasets import (
     OVERLAP_WORDS,
     Example,
+    InjectedDocument,
+    agentdojo_injected_documents,
     development_examples,
     fresh_held_out_examples,
     held_out_examples,
     sharing_a_run,
     untrained_examples,
 )
-from tools.guard.train import final_model, thresholded
+from tools.guard.standing_out import MIN_SENTENCES, RULES, Rule, Sentence, removed, sentences
+from tools.guard.train import final_model, split, thresholded
 
 _ROOT = Path(__file__).parents[2]
 _NOT_OWN_DOCS = frozenset({"security.md", "decisions.md"})
@@ -113,16 +122,15 @@ def judged(fold: Fold, held: list[Example], model: LinearModel, show: bool) -> t
     )
 
 
-def own_doc_sentences() -> list[str]:
-    """Sentences of README.md and docs/, less the pages that quote attacks on purpose."""
+def _own_docs() -> list[str]:
+    """README.md and docs/, less the pages that quote attacks on purpose."""
     pages = [_ROOT / "README.md", *sorted((_ROOT / "docs").glob("*.md"))]
-    return [
-        sentence
-        for page in pages
-        if page.name not in _NOT_OWN_DOCS
-        for sentence in SENTENCE_END.split(page.read_text(encoding="utf-8"))
-        if sentence.strip()
-    ]
+    return [page.read_text(encoding="utf-8") for page in pages if page.name not in _NOT_OWN_DOCS]
+
+
+def own_doc_sentences() -> list[str]:
+    """Sentences of the project's own docs."""
+    return [sentence for page in _own_docs() for sentence in SENTENCE_END.split(page) if sentence.strip()]
 
 
 def _share(part: int, whole: int) -> str:
@@ -155,6 +163,69 @@ def report_held_out_overlap(examples: list[Example]) -> None:
     print("  (none from the other sources)")
 
 
+Yardstick = list[tuple[str, list[Sentence], list[Sentence]]]
+"""Per AgentDojo document pair: the goal, the injected version's and the default's sentences."""
+
+
+def _yardstick_sentences(documents: list[InjectedDocument], model: LinearModel) -> Yardstick:
+    defaults = {d.default: sentences(d.default, model) for d in documents}
+    return [(d.goal, sentences(d.injected, model), defaults[d.default]) for d in documents]
+
+
+def in_document_yardstick(pairs: Yardstick, rule: Rule | None) -> tuple[int, int, int, int]:
+    """(goals removed, injected documents, default versions touched, default versions)."""
+    goals = sum(
+        any(s.text.strip() in goal or goal in s.text for s in removed(injected, rule))
+        for goal, injected, _ in pairs
+    )
+    defaults = {id(default): default for _, _, default in pairs}
+    touched = sum(bool(removed(default, rule)) for default in defaults.values())
+    return goals, len(pairs), touched, len(defaults)
+
+
+def _doc_chunks(chars: int = 1000) -> list[str]:
+    """The project's own docs cut as the bench cuts a turn's passages."""
+    return [page[start : start + chars] for page in _own_docs() for start in range(0, len(page), chars)]
+
+
+def report_standing_out(
+    examples: list[Example], untrained: list[Example], documents: list[InjectedDocument]
+) -> None:
+    """Per rule of `tools.guard.standing_out` (and the guard as shipped): the leave-source-out
+    folds as passages, the AgentDojo yardstick, and benign passages touched: AgentDojo's
+    documents, the validation fifth's passages, the project's docs cut into 1,000 characters."""
+    folds = []
+    for fold in INDIRECT_FOLDS:
+        fold_model, _ = thresholded([e for e in examples if not fold.held_back(e)])
+        held = [e for e in examples if fold.held_back(e) and (e.attack or e.kind == "passage")]
+        folds.append([(e.attack, sentences(e.text, fold_model)) for e in held])
+    model, _ = thresholded(examples)
+    pairs = _yardstick_sentences(documents, model)
+    benign = {
+        "agentdojo documents": [e.text for e in untrained if e.source == "agentdojo:environment"],
+        "validation passages": [e.text for e in split(examples)[1] if e.kind == "passage" and not e.attack],
+    }
+    benign_sentences = {name: [sentences(text, model) for text in texts] for name, texts in benign.items()}
+    chunks = [sentences(chunk, model) for chunk in _doc_chunks()]
+    print(f"sentences judged against their passage (rules apply to passages of {MIN_SENTENCES}+ sentences):")
+    for name, rule in (("the guard as shipped", None), *RULES):
+        attacks = [bool(removed(p, rule)) for fold in folds for attack, p in fold if attack]
+        fold_benign = [bool(removed(p, rule)) for fold in folds for attack, p in fold if not attack]
+        goals, injected, touched, defaults = in_document_yardstick(pairs, rule)
+        print(f"  {name}:")
+        print(
+            f"    folds: attacks {_share(sum(attacks), len(attacks))}, benign passages touched"
+            f" {_share(sum(fold_benign), len(fold_benign))}; agentdojo goals removed {_share(goals, injected)},"
+            f" default versions touched {_share(touched, defaults)}"
+        )
+        touched_benign = ", ".join(
+            f"{name} {_share(sum(bool(removed(p, rule)) for p in passages), len(passages))}"
+            for name, passages in benign_sentences.items()
+        )
+        docs_removed = sum(len(removed(chunk, rule)) for chunk in chunks)
+        print(f"    benign touched: {touched_benign}; project docs: {docs_removed} sentences removed")
+
+
 def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
     return tuple(fold for fold in folds if name is None or name in fold.name)
 
@@ -165,6 +236,9 @@ def main() -> None:
     parser.add_argument("--folds", choices=("languages", "indirect", "docs", "overlap", "all"), default="all")
     parser.add_argument("--only", help="run only the folds whose name contains this")
     parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
+    parser.add_argument(
+        "--standing-out", action="store_true", help="also measure sentences judged against their passage"
+    )
     args = parser.parse_args()
     examples = development_examples(args.cache)
     untrained = untrained_examples(args.cache, examples)
@@ -187,6 +261,15 @@ def main() -> None:
             _chosen(UNTRAINED_FOLDS, args.only),
             lambda f: judged(f, [e for e in untrained if f.held_back(e)], model, args.show_flagged),
         )
+        goals, injected, touched, defaults = in_document_yardstick(
+            _yardstick_sentences(agentdojo_injected_documents(args.cache), model), None
+        )
+        print(
+            f"  agentdojo documents with a goal in an injection slot: goal removed {_share(goals, injected)};"
+            f" default versions touched {_share(touched, defaults)}"
+        )
+    if args.standing_out:
+        report_standing_out(examples, untrained, agentdojo_injected_documents(args.cache))
     if args.folds in ("docs", "all"):
         model, summary = final_model(examples)
         sentences = own_doc_sentences()

@@ -568,22 +568,85 @@ def _agentdojo_environments(wheel: zipfile.ZipFile) -> Iterator[Example]:
     reviews, bills) with each injection slot holding its default, harmless text: documents full
     of ordinary requests to a human reader ("Please pay the amount by sending a bank transfer"),
     benign passages."""
+    for _, text, defaults in _suite_files(wheel):
+        for value in _strings(yaml.safe_load(_defaults_filled(text, defaults))):
+            if len(value.split()) >= _MIN_DOCUMENT_WORDS:
+                yield Example(value.strip(), False, "agentdojo:environment", kind="passage")
+
+
+def _suite_files(wheel: zipfile.ZipFile) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(suite, YAML text, the suite's injection slots and their defaults) of each data file of
+    AgentDojo's suites, its includes left out (each included file is read on its own)."""
     for member in sorted(wheel.namelist()):
         if not member.startswith(_AGENTDOJO_SUITES) or not member.endswith(".yaml"):
             continue
-        suite = member[len(_AGENTDOJO_SUITES) :].split("/")[0]
         if member.endswith("injection_vectors.yaml"):
             continue
+        suite = member[len(_AGENTDOJO_SUITES) :].split("/")[0]
         defaults = {
             name: str(vector["default"])
             for name, vector in yaml.safe_load(
                 wheel.read(f"{_AGENTDOJO_SUITES}{suite}/injection_vectors.yaml")
             ).items()
         }
-        text = _INCLUDE.sub("null", _defaults_filled(wheel.read(member).decode("utf-8"), defaults))
-        for value in _strings(yaml.safe_load(text)):
-            if len(value.split()) >= _MIN_DOCUMENT_WORDS:
-                yield Example(value.strip(), False, "agentdojo:environment", kind="passage")
+        yield suite, _INCLUDE.sub("null", wheel.read(member).decode("utf-8")), defaults
+
+
+@dataclass(frozen=True, slots=True)
+class InjectedDocument:
+    """One AgentDojo document twice: its injection slot at the harmless default, and holding
+    one of its suite's injection goals (alone, with no attack template around it)."""
+
+    default: str
+    injected: str
+    goal: str
+
+
+_SLOT = "agentdojoslot{}end"
+"""A placeholder token YAML keeps as plain text, put in before parsing and filled after."""
+
+
+def agentdojo_injected_documents(cache: Path) -> list[InjectedDocument]:
+    """Every document of AgentDojo's suites that holds an injection slot, paired with every
+    injection goal of its suite: the in-document yardstick for instructions phrased as ordinary
+    requests (measured only, never trained on)."""
+    return list(_injected_documents(_wheel("agentdojo", UNTRAINED_WHEELS["agentdojo"], cache)))
+
+
+def _injected_documents(wheel: zipfile.ZipFile) -> Iterator[InjectedDocument]:
+    """Each document with a slot, once per goal of its suite in its first slot; any other slot
+    holds its default."""
+    for suite, text, defaults in _suite_files(wheel):
+        goals = _suite_goals(wheel, suite)
+        for value in _strings(yaml.safe_load(_slots_marked(text, defaults))):
+            slots = [name for name in defaults if _SLOT.format(name) in value]
+            if slots:
+                default = _slots_filled(value, defaults).strip()
+                for goal in goals:
+                    injected = _slots_filled(value, {**defaults, slots[0]: goal}).strip()
+                    yield InjectedDocument(default, injected, goal)
+
+
+def _suite_goals(wheel: zipfile.ZipFile, suite: str) -> list[str]:
+    return sorted(
+        {
+            goal
+            for member in wheel.namelist()
+            if member.startswith(_AGENTDOJO + "default_suites/")
+            and member.endswith(f"/{suite}/injection_tasks.py")
+            for goal in _class_constants(wheel.read(member).decode("utf-8"), "GOAL")
+        }
+    )
+
+
+def _slots_marked(text: str, slots: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: _SLOT.format(m.group(1)) if m.group(1) in slots else m.group(0), text)
+
+
+def _slots_filled(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace(_SLOT.format(name), value)
+    return text
 
 
 def _defaults_filled(text: str, defaults: dict[str, str]) -> str:
