@@ -20,7 +20,8 @@ from lambdas.core.guard import check_input, sanitise_passages
 from lambdas.core.guard.normalise import views
 from lambdas.core.guard.patterns import REDACTED_INSTRUCTION, first_attack, redact
 from lambdas.core.models import Passage
-from tools.guard.datasets import Example, fresh_held_out_examples, held_out_examples
+from tools.guard.datasets import fresh_held_out_examples, held_out_examples
+from tools.guard.examples import Example
 
 Detector = Callable[[Example], bool]
 TYPICAL_QUESTION = "What does the onboarding guide say about expense reports above 500 euros?"

@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 
 from lambdas.core.guard.lexicon import LEXICON
-from tools.guard.datasets import Example
+from tools.guard.examples import Example
 
 SEED = 21
 _ENGLISH = re.compile(

@@ -33,10 +33,9 @@ from pathlib import Path
 
 from lambdas.core.guard import REDACTED_INSTRUCTION, SENTENCE_END, check_input, sanitise_text
 from lambdas.core.guard.classifier import LinearModel
+from tools.guard.agentdojo import InjectedDocument
 from tools.guard.datasets import (
     OVERLAP_WORDS,
-    Example,
-    InjectedDocument,
     agentdojo_injected_documents,
     development_examples,
     fresh_held_out_examples,
@@ -44,6 +43,7 @@ from tools.guard.datasets import (
     sharing_a_run,
     untrained_examples,
 )
+from tools.guard.examples import Example
 from tools.guard.standing_out import MIN_SENTENCES, RULES, Rule, Sentence, removed, sentences
 from tools.guard.train import final_model, split, thresholded
 

@@ -21,7 +21,8 @@ from lambdas.core.guard import SENTENCE_END
 from lambdas.core.guard.classifier import MODEL_PATH, LinearModel, features
 from lambdas.core.guard.normalise import unmask
 from tools.guard.augment import pseudo_translated
-from tools.guard.datasets import Example, development_examples
+from tools.guard.datasets import development_examples
+from tools.guard.examples import Example
 
 BITS = 18
 EPOCHS = 300

@@ -7,7 +7,7 @@ import pytest
 from lambdas.core.guard.classifier import features
 from lambdas.core.guard.lexicon import canonical_words
 from tools.guard.augment import pseudo_translated
-from tools.guard.datasets import Example
+from tools.guard.examples import Example
 
 BITS = 18
 
