@@ -30,8 +30,12 @@ export class Api {
       throw new ApiError(0, { code: "network", message: "The service cannot be reached. Check your connection." });
     }
     if (response.status === 204) return null;
-    const payload = await response.json().catch(() => ({}));
-    if (!response.ok) throw new ApiError(response.status, payload.error ?? {});
+    const payload = await response.json().catch(() => undefined);
+    if (!response.ok) throw new ApiError(response.status, payload?.error ?? {});
+    // A success whose body is not JSON (a proxy's page, a body cut off) is an error, not an empty answer.
+    if (payload === undefined) {
+      throw new ApiError(response.status, { code: "unreadable_response", message: "The service's answer could not be read. Try again." });
+    }
     return payload;
   }
 

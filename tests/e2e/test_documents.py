@@ -122,3 +122,19 @@ def test_the_page_says_it_is_still_indexing_until_the_upload_is_ready(page: Page
         "data-status", "READY", timeout=120_000
     )
     expect(note).to_be_hidden()
+
+
+def test_a_documents_answer_that_is_not_json_is_reported_not_thrown(blank_page: Page, server) -> None:
+    # A success with a body that is not JSON (a proxy's error page, a body cut off): the panel says
+    # so and stays usable; the fixture fails the test on any uncaught error in the page.
+    blank_page.route(
+        "**/v1/documents",
+        lambda route: route.fulfill(body="<html>gateway page</html>", content_type="text/html"),
+    )
+    open_chat(blank_page, server.base_url)
+
+    expect(blank_page.locator(".toast.error")).to_contain_text(
+        "Documents: The service's answer could not be read"
+    )
+    blank_page.click("#open-documents")
+    expect(blank_page.locator("#documents-empty")).to_be_visible()
