@@ -8,7 +8,11 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from lambdas.core.rag.chunking import ChunkingConfig, ChunkingStrategy
+
 Provider = Literal["bedrock", "openai", "extractive"]
+_CHUNKING = ChunkingConfig()
+"""Chunking's defaults, as measured (`make eval`); the cost estimate reads the same."""
 
 
 class Settings(BaseSettings):
@@ -84,13 +88,15 @@ class Settings(BaseSettings):
     local_index_path: Path | None = Field(
         default=None, description="SQLite file of the local index. Unset: in memory."
     )
-    chunking_strategy: Literal["structure", "fixed"] = Field(
-        default="structure",
+    chunking_strategy: ChunkingStrategy = Field(
+        default=_CHUNKING.strategy,
         description="structure: split on headings and paragraphs first; fixed: windows with overlap.",
     )
-    chunk_max_chars: int = Field(default=800, ge=50, le=8000, description="Largest chunk, in characters.")
+    chunk_max_chars: int = Field(
+        default=_CHUNKING.max_chars, ge=50, le=8000, description="Largest chunk, in characters."
+    )
     chunk_overlap_chars: int = Field(
-        default=120,
+        default=_CHUNKING.overlap_chars,
         ge=0,
         description="Characters shared by neighbouring chunks; under half of CHUNK_MAX_CHARS.",
     )
