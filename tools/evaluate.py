@@ -7,10 +7,10 @@ Ingests the files given (a directory: every file in it) into a fresh in-memory i
 from its Lambda configuration, cloud adapters, the operator's credentials), under an owner of
 its own (`evaluation-<random hex>`) whose documents are deleted at the end whatever happens, and
 retrieves for each question with the retriever local chat builds from the same settings
-(the local sentence-group reranker included unless LOCAL_RERANKING=false), and prints one line per question, then the figures of two baselines from the
-same run with the ratio of misses (ours / the baseline's): plain BM25 over fixed
-1,000-character windows, and the naive hybrid over the same windows (BM25 + the same dense
-embedder, reciprocal rank fusion). The last line is one JSON object: recall@5, mrr@10,
+(the local sentence-group reranker included unless LOCAL_RERANKING=false). It prints one line
+per question, then the figures of two baselines from the same run with the ratio of misses
+(ours / the baseline's): plain BM25 over fixed 1,000-character windows, and the naive hybrid
+over the same windows (BM25 + the same dense embedder, reciprocal rank fusion). The last line is one JSON object: recall@5, mrr@10,
 ndcg@10, n, avg_passage_chars, then each baseline's recall@5, mrr@10 and ndcg@10.
 Question lines: {"id", "question", "relevant": [key phrases], ...}.
 """
