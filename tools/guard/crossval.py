@@ -189,18 +189,20 @@ def _doc_chunks(chars: int = 1000) -> list[str]:
 
 
 def report_standing_out(
-    examples: list[Example], untrained: list[Example], documents: list[InjectedDocument]
+    examples: list[Example],
+    untrained: list[Example],
+    model: LinearModel,
+    pairs: Yardstick,
 ) -> None:
     """Per rule of `tools.guard.standing_out` (and the guard as shipped): the leave-source-out
     folds as passages, the AgentDojo yardstick, and benign passages touched: AgentDojo's
-    documents, the validation fifth's passages, the project's docs cut into 1,000 characters."""
+    documents, the validation fifth's passages, the project's docs cut into 1,000 characters.
+    `model` is fitted as in a fold on all development data; `pairs` are the yardstick's sentences."""
     folds = []
     for fold in INDIRECT_FOLDS:
         fold_model, _ = thresholded([e for e in examples if not fold.held_back(e)])
         held = [e for e in examples if fold.held_back(e) and (e.attack or e.kind == "passage")]
         folds.append([(e.attack, sentences(e.text, fold_model)) for e in held])
-    model, _ = thresholded(examples)
-    pairs = _yardstick_sentences(documents, model)
     benign = {
         "agentdojo documents": [e.text for e in untrained if e.source == "agentdojo:environment"],
         "validation passages": [e.text for e in split(examples)[1] if e.kind == "passage" and not e.attack],
@@ -254,28 +256,28 @@ def main() -> None:
     ):
         if args.folds in (group, "all"):
             _report(title, _chosen(folds, args.only), lambda f: run_fold(f, examples, args.show_flagged))
-    if args.folds in ("indirect", "all"):
+    if args.folds in ("indirect", "all") or args.standing_out:
         model, _ = thresholded(examples)
+        pairs = _yardstick_sentences(agentdojo_injected_documents(args.cache), model)
+    if args.folds in ("indirect", "all"):
         _report(
             "sources never trained on, judged by a model fitted as in a fold, on all development data:",
             _chosen(UNTRAINED_FOLDS, args.only),
             lambda f: judged(f, [e for e in untrained if f.held_back(e)], model, args.show_flagged),
         )
-        goals, injected, touched, defaults = in_document_yardstick(
-            _yardstick_sentences(agentdojo_injected_documents(args.cache), model), None
-        )
+        goals, injected, touched, defaults = in_document_yardstick(pairs, None)
         print(
             f"  agentdojo documents with a goal in an injection slot: goal removed {_share(goals, injected)};"
             f" default versions touched {_share(touched, defaults)}"
         )
     if args.standing_out:
-        report_standing_out(examples, untrained, agentdojo_injected_documents(args.cache))
+        report_standing_out(examples, untrained, model, pairs)
     if args.folds in ("docs", "all"):
-        model, summary = final_model(examples)
-        sentences = own_doc_sentences()
-        removed = sum(REDACTED_INSTRUCTION in sanitise_text(s, model) for s in sentences)
+        committed, summary = final_model(examples)
+        doc_sentences = own_doc_sentences()
+        removed_count = sum(REDACTED_INSTRUCTION in sanitise_text(s, committed) for s in doc_sentences)
         print(f"the model trained on all development data ({summary}):")
-        print(f"  project docs: {removed} of {len(sentences)} sentences removed as instructions")
+        print(f"  project docs: {removed_count} of {len(doc_sentences)} sentences removed as instructions")
 
 
 if __name__ == "__main__":

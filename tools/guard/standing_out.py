@@ -81,5 +81,6 @@ def sentences(text: str, model: LinearModel) -> list[Sentence]:
 
 def removed(passage: Sequence[Sentence], rule: Rule | None) -> list[Sentence]:
     """The sentences removed by the guard, and by `rule` when the passage is long enough."""
-    long_enough = rule is not None and len(passage) >= MIN_SENTENCES
-    return [s for s in passage if s.removed or (long_enough and rule is not None and rule(s))]
+    if rule is None or len(passage) < MIN_SENTENCES:
+        return [s for s in passage if s.removed]
+    return [s for s in passage if s.removed or rule(s)]
