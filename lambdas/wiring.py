@@ -17,7 +17,7 @@ from lambdas.core.chat import ChatService, ChatSettings
 from lambdas.core.clock import SystemClock, UuidGenerator
 from lambdas.core.conversations import ConversationService
 from lambdas.core.limits import LimitPolicy
-from lambdas.core.models import Passage
+from lambdas.core.models import ModelInfo, Passage
 from lambdas.core.ports import (
     ChunkIndex,
     ConversationStore,
@@ -426,6 +426,11 @@ def _local_embedder() -> Embedder | None:
 
 def _price_table(settings: Settings) -> PriceTable:
     return load_price_table(settings.price_table_path or DEFAULT_PRICE_TABLE)
+
+
+def default_model(settings: Settings) -> ModelInfo:
+    """The default chat model with its prices: it also writes the query rewrites."""
+    return _price_table(settings).model(settings.offered_model_ids()[0])
 
 
 def _s3_object_store(settings: Settings) -> ObjectStore:

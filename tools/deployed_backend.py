@@ -1,8 +1,9 @@
 """The retrieval settings of a deployed chat function, read from its Lambda configuration.
 
 Only what retrieval needs is taken (vector backend and its names, embedding and rerank
-models, chunking and retrieval settings, the function's Region); everything else keeps its
-default, and nothing is read from this machine's environment.
+models, chunking and retrieval settings, the chat model that rewrites questions first, the
+function's Region); everything else keeps its default, and nothing is read from this
+machine's environment.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ RETRIEVAL_SETTINGS = frozenset(
         "CHUNK_MAX_CHARS",
         "CHUNK_OVERLAP_CHARS",
         "RETRIEVAL_TOP_K",
+        # Query rewriting, which also sets the fusion's weights (see Settings.rewrites_queries).
+        "LLM_PROVIDER",
+        "BEDROCK_MODEL_ID",
+        "BEDROCK_FALLBACK_MODEL_ID",
+        "BEDROCK_GUARDRAIL_ID",
+        "BEDROCK_GUARDRAIL_VERSION",
+        "QUERY_REWRITING",
     }
 )
 CLOUD_BACKENDS = ("opensearch", "s3vectors")

@@ -3,15 +3,18 @@
     python -m tools.evaluate --corpus PATH [PATH ...] --questions FILE.jsonl [--deployed-function NAME]
 
 Ingests the files given (a directory: every file in it) into a fresh in-memory index, or with
-`--deployed-function` into that deployed chat function's index (its retrieval settings read
-from its Lambda configuration, cloud adapters, the operator's credentials), under an owner of
-its own (`evaluation-<random hex>`) whose documents are deleted at the end whatever happens, and
-retrieves for each question with the retriever local chat builds from the same settings
-(the local sentence-group reranker included unless LOCAL_RERANKING=false). It prints one line
-per question, then the figures of two baselines from the same run with the ratio of misses
-(ours / the baseline's): plain BM25 over fixed 1,000-character windows, and the naive hybrid
-over the same windows (BM25 + the same dense embedder, reciprocal rank fusion). The last line is one JSON object: recall@5, mrr@10,
-ndcg@10, n, avg_passage_chars, then each baseline's recall@5, mrr@10 and ndcg@10.
+`--deployed-function` into that deployed chat function's index (its retrieval and query-rewriting
+settings read from its Lambda configuration, cloud adapters, the operator's credentials), under
+an owner of its own (`evaluation-<random hex>`) whose documents are deleted at the end whatever
+happens, and retrieves for each question with the retriever chat builds from the same settings:
+the local sentence-group reranker included unless LOCAL_RERANKING=false, and, with a generative
+model configured and QUERY_REWRITING on, each question rewritten by that model first.
+
+It prints one line per question, then the figures of two baselines from the same run with the
+ratio of misses (ours / the baseline's): plain BM25 over fixed 1,000-character windows, and the
+naive hybrid over the same windows (BM25 + the same dense embedder, reciprocal rank fusion). The
+last line is one JSON object: recall@5, mrr@10, ndcg@10, n, avg_passage_chars, each baseline's
+recall@5, mrr@10 and ndcg@10, and with rewriting the rewrites' count, tokens and cost.
 Question lines: {"id", "question", "relevant": [key phrases], ...}.
 """
 
@@ -30,16 +33,18 @@ from lambdas.adapters.local.embedder import load_local_embedder
 from lambdas.adapters.local.embedding_cache import CachedEmbedder
 from lambdas.adapters.local.index import SqliteChunkIndex
 from lambdas.core.errors import InvalidRequest
-from lambdas.core.ports import Embedder
+from lambdas.core.ports import Embedder, LanguageModel
+from lambdas.core.pricing import UnknownModel
 from lambdas.core.rag.chunking import chunk_text
 from lambdas.core.rag.extraction import extract_text
 from lambdas.core.rag.metrics import first_relevant_rank, ndcg_at, recall_at, reciprocal_rank_at
 from lambdas.core.rag.retrieval import RetrievalConfig, index_document
 from lambdas.settings import Settings
-from lambdas.wiring import RagServices
+from lambdas.wiring import RagServices, build_language_model
 from tools.bm25_baseline import Bm25Baseline, NaiveHybridBaseline
 from tools.deployed_backend import DeployedBackendError, access_failure, deployed_settings, describe
 from tools.index_settle import IndexNotSettled, Settle
+from tools.metered_rewriting import MeteredRewriting
 
 EVAL_OWNER_PREFIX = "evaluation-"
 RECALL_DEPTH = 5
@@ -150,9 +155,11 @@ def evaluate(
     owner: str,
     baseline_embedder: Embedder | None,
     settle: Settle | None = None,
+    rewriting: MeteredRewriting | None = None,
 ) -> dict[str, float | int]:
-    """Index the corpus under `owner` through `rag`, score its retriever and the baselines,
-    and delete every document indexed, whatever happens meanwhile (errors, Ctrl-C)."""
+    """Index the corpus under `owner` through `rag`, score its retriever (behind `rewriting`,
+    when given) and the baselines, and delete every document indexed, whatever happens
+    meanwhile (errors, Ctrl-C)."""
     questions = load_questions(questions_path)
     files = corpus_files(corpus)
     texts = load_corpus(files)
@@ -173,7 +180,7 @@ def evaluate(
                 config=config,
             )
         settle.until_searchable(rag.index, owner, chunk_ids)
-        result = _scored(questions, files, rag, owner, baseline_embedder)
+        result = _scored(questions, files, rag, owner, baseline_embedder, rewriting=rewriting)
     finally:
         left = settle.delete(rag.index, owner, {name: chunk_ids[name] for name in started})
     if left:
@@ -198,8 +205,10 @@ def _scored(
     rag: RagServices,
     owner: str,
     baseline_embedder: Embedder | None,
+    *,
+    rewriting: MeteredRewriting | None,
 ) -> dict[str, float | int]:
-    retriever = rag.retriever
+    retriever = rewriting.around(rag.retriever) if rewriting else rag.retriever
     config = rag.retrieval_config
     embedder = rag.embedder
     if embedder is None:
@@ -208,6 +217,8 @@ def _scored(
         weighting = ", keyword ranking weighted by coverage" if config.keyword_weight_by_coverage else ""
         reranking = f", reranked by {rag.reranker.model_id}" if rag.reranker else ""
         print(f"retrieval: hybrid BM25 + {embedder.model_id}, {config.fusion} fusion{weighting}{reranking}")
+    if rewriting:
+        print(f"queries rewritten first by {rewriting.model.id} (QUERY_REWRITING)")
 
     prompt_chars: list[int] = []
 
@@ -225,6 +236,12 @@ def _scored(
     scores = score(questions, rank_with_retriever)
     result = scores.as_dict()
     result["avg_passage_chars"] = round(sum(prompt_chars) / len(prompt_chars), 1) if prompt_chars else 0.0
+    if rewriting:
+        result.update(rewriting.report())
+        print(
+            f"query rewriting: {rewriting.calls} of {len(questions)} questions rewritten, "
+            f"{rewriting.input_tokens} input + {rewriting.output_tokens} output tokens, ${rewriting.cost_usd:.4f}"
+        )
     keyword = Bm25Baseline.from_files(files)
     baselines: dict[str, tuple[str, Callable[[Question], Sequence[str]]]] = {
         "baseline": ("BM25 over fixed 1,000-char windows", lambda q: keyword.rank(q.question, RANK_DEPTH))
@@ -263,8 +280,10 @@ def main(
     deployed_rag: Callable[[Settings], RagServices] = lambda settings: RagServices(
         settings, meter_reranking=False
     ),
+    language_model: Callable[[Settings], LanguageModel] = build_language_model,
 ) -> int:
-    """`lambda_client` and `deployed_rag` build the AWS side of `--deployed-function` (injected in tests)."""
+    """`lambda_client`, `deployed_rag` and `language_model` (the query rewriter's) build the AWS
+    side of `--deployed-function` (injected in tests)."""
     parser = argparse.ArgumentParser(description="Measure retrieval quality (recall@5, MRR@10, nDCG@10).")
     parser.add_argument(
         "--corpus", required=True, type=Path, nargs="+", help="documents to ingest: files and/or directories"
@@ -275,7 +294,8 @@ def main(
         default="",
         metavar="NAME",
         help="a deployed chat function's name or ARN: index into and retrieve from its backend "
-        "(OpenSearch Serverless or S3 Vectors, Titan, Bedrock Rerank) with the operator's credentials",
+        "(OpenSearch Serverless or S3 Vectors, Titan, Bedrock Rerank, query rewriting by its chat model) "
+        "with the operator's credentials",
     )
     args = parser.parse_args(argv)
     if not str(args.questions) or args.questions == Path():
@@ -289,11 +309,18 @@ def main(
             print(f"deployed: {args.deployed_function} ({describe(settings)})")
             rag = deployed_rag(settings)
         else:
-            rag = RagServices(Settings(), index=SqliteChunkIndex(":memory:"), embedder=local_embedder)
+            settings = Settings()
+            rag = RagServices(settings, index=SqliteChunkIndex(":memory:"), embedder=local_embedder)
+        rewriting = MeteredRewriting.from_settings(settings, language_model)
         result = evaluate(
-            args.corpus, args.questions, rag, owner=evaluation_owner(), baseline_embedder=local_embedder
+            args.corpus,
+            args.questions,
+            rag,
+            owner=evaluation_owner(),
+            baseline_embedder=local_embedder,
+            rewriting=rewriting,
         )
-    except (EvaluationInputError, DeployedBackendError) as error:
+    except (EvaluationInputError, DeployedBackendError, UnknownModel) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -35,6 +35,21 @@ class FakeOpenAIServer:
     released: threading.Event = field(default_factory=threading.Event)
 
 
+def completion(text: str, *, usage: bool = True, finish_reason: str = "stop") -> dict[str, Any]:
+    """A chat completion as the OpenAI API returns it: 31 prompt and 6 completion tokens."""
+    answer: dict[str, Any] = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": "llama3.2",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish_reason}
+        ],
+    }
+    if usage:
+        answer["usage"] = {"prompt_tokens": 31, "completion_tokens": 6, "total_tokens": 37}
+    return answer
+
+
 def json_answer(payload: dict[str, Any], status: int = 200) -> ScriptedAnswer:
     return ScriptedAnswer(status=status, body=json.dumps(payload).encode())
 

@@ -10,7 +10,13 @@ import pytest
 from lambdas.adapters.openai_compat import OpenAICompatibleModel
 from lambdas.core.errors import InvalidRequest, ModelThrottled, ModelUnavailable
 from lambdas.core.models import ModelRequest, PromptMessage, StreamEnd, TextDelta, Usage
-from tests.integration.fake_openai import ScriptedAnswer, fake_openai_server, json_answer, sse_answer
+from tests.integration.fake_openai import (
+    ScriptedAnswer,
+    completion,
+    fake_openai_server,
+    json_answer,
+    sse_answer,
+)
 
 pytestmark = pytest.mark.network
 
@@ -34,20 +40,6 @@ EXPECTED_MESSAGES = [
     {"role": "assistant", "content": "A compute service [1]."},
     {"role": "user", "content": "How is it billed?"},
 ]
-
-
-def completion(text: str, *, usage: bool = True, finish_reason: str = "stop") -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "model": "llama3.2",
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish_reason}
-        ],
-    }
-    if usage:
-        answer["usage"] = {"prompt_tokens": 31, "completion_tokens": 6, "total_tokens": 37}
-    return answer
 
 
 def chunk(content: str | None = None, finish_reason: str | None = None) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from lambdas.adapters.bedrock_embeddings import TitanEmbedder
 from lambdas.adapters.local.index import SqliteChunkIndex
 from lambdas.adapters.opensearch import OpenSearchError
 from lambdas.adapters.s3vectors import S3VectorsChunkIndex
-from lambdas.core.models import Chunk
+from lambdas.core.models import Chunk, Usage
 from lambdas.settings import Settings
 from lambdas.wiring import RagServices
+from tests.support.fakes import ScriptedModel
 from tests.support.ingestion_fakes import HashEmbedder
 from tools.deployed_backend import DeployedBackendError, deployed_settings
 from tools.evaluate import evaluate, evaluation_owner, main
@@ -37,6 +38,7 @@ OPENSEARCH_ENVIRONMENT = {
     "CHUNK_OVERLAP_CHARS": "60",
     "RETRIEVAL_TOP_K": "6",
     "LLM_PROVIDER": "bedrock",
+    "BEDROCK_MODEL_ID": "us.anthropic.claude-haiku-4-5-20251001-v1:0",
     "CONVERSATIONS_TABLE": "genai-chat-dev-conversations",
     "USAGE_TABLE": "genai-chat-dev-usage",
     "POWERTOOLS_SERVICE_NAME": "chat",
@@ -185,7 +187,25 @@ def test_settings_other_than_retrievals_are_not_taken(lambda_stub: tuple[Any, St
 
     assert settings.usage_table == "usage"
     assert settings.conversations_table == "conversations"
-    assert settings.provider == "extractive"
+
+
+def test_the_chat_model_is_taken_for_query_rewriting_as_chat_runs_it(
+    lambda_stub: tuple[Any, Stubber],
+) -> None:
+    client, stub = lambda_stub
+    stub.add_response("get_function_configuration", _configuration(OPENSEARCH_ENVIRONMENT))
+
+    settings = deployed_settings(client, FUNCTION)
+
+    assert (settings.provider, settings.bedrock_model_id) == (
+        "bedrock",
+        OPENSEARCH_ENVIRONMENT["BEDROCK_MODEL_ID"],
+    )
+    assert settings.rewrites_queries
+    # Under rewriting, chat fuses with equal weights: so must the evaluation.
+    assert not RagServices(
+        settings, index=RecordingIndex(), embedder=HashEmbedder()
+    ).retrieval_config.keyword_weight_by_coverage
 
 
 def test_s3_vectors_settings_name_the_bucket_and_index(lambda_stub: tuple[Any, Stubber]) -> None:
@@ -217,7 +237,12 @@ def test_invalid_deployed_settings_are_named(lambda_stub: tuple[Any, Stubber]) -
 
 
 def _run(
-    client: Any, corpus: Path, questions: Path, index: RecordingIndex | None = None, embedder: Any = None
+    client: Any,
+    corpus: Path,
+    questions: Path,
+    index: RecordingIndex | None = None,
+    embedder: Any = None,
+    model: ScriptedModel | None = None,
 ) -> int:
     return main(
         ["--corpus", str(corpus), "--questions", str(questions), "--deployed-function", FUNCTION],
@@ -228,6 +253,7 @@ def _run(
             embedder=embedder or HashEmbedder(),
             meter_reranking=False,
         ),
+        language_model=lambda settings: model or ScriptedModel(),
     )
 
 
@@ -313,6 +339,43 @@ def test_the_deployed_run_indexes_under_one_evaluation_owner_and_deletes_it_all(
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["n"] == 2
     assert "baseline_recall@5" in result
+
+
+def test_the_deployed_run_rewrites_each_question_with_the_functions_chat_model(
+    opensearch_function: Any, corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = ScriptedModel(
+        answer="Lifecycle rules and timeouts.", usage=Usage(input_tokens=11, output_tokens=7)
+    )
+
+    assert _run(opensearch_function, corpus, questions, model=model) == 0
+
+    assert [(r.model_id, r.question) for r in model.requests] == [
+        (OPENSEARCH_ENVIRONMENT["BEDROCK_MODEL_ID"], q["question"]) for q in QUESTIONS
+    ]
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (result["rewrites"], result["rewrite_input_tokens"], result["rewrite_output_tokens"]) == (
+        2,
+        22,
+        14,
+    )
+    assert result["rewrite_cost_usd"] == pytest.approx(2 * (11 * 0.001 + 7 * 0.005) / 1000)
+
+
+def test_a_function_with_query_rewriting_off_is_scored_without_it(
+    lambda_stub: tuple[Any, Stubber], corpus: Path, questions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, stub = lambda_stub
+    variables = {**OPENSEARCH_ENVIRONMENT, "QUERY_REWRITING": "false"}
+    stub.add_response("get_function_configuration", _configuration(variables))
+    model = ScriptedModel()
+
+    assert _run(client, corpus, questions, model=model) == 0
+
+    assert model.requests == []
+    output = capsys.readouterr().out
+    assert "keyword ranking weighted by coverage" in output
+    assert "rewrites" not in json.loads(output.strip().splitlines()[-1])
 
 
 def test_each_run_has_an_owner_of_its_own() -> None:
