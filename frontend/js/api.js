@@ -9,6 +9,12 @@ export class ApiError extends Error {
   }
 }
 
+// A read that fails on the way (no connection, throttled, a gateway or service briefly down) is
+// tried again after these pauses: the page loads its lists once, and one dropped request would
+// leave a list empty until the next reload. Writes are never repeated.
+const READ_RETRY_DELAYS_MS = [400, 1200];
+const TRANSIENT_STATUSES = new Set([0, 429, 502, 503, 504]);
+
 export class Api {
   constructor(base, auth) {
     this.base = base.replace(/\/$/, "");
@@ -16,6 +22,18 @@ export class Api {
   }
 
   async request(method, path, body) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.#send(method, path, body);
+      } catch (error) {
+        const transient = error instanceof ApiError && TRANSIENT_STATUSES.has(error.status);
+        if (method !== "GET" || !transient || attempt >= READ_RETRY_DELAYS_MS.length) throw error;
+        await new Promise((resolve) => setTimeout(resolve, READ_RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
+  async #send(method, path, body) {
     const token = await this.auth.token();
     const headers = token ? { Authorization: token } : {};
     if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
 from tests.e2e.chat import ANSWER, QUESTION, answering, ask, open_chat, wait_for_answer
 
@@ -112,6 +112,68 @@ def test_renaming_a_conversation_updates_the_list_and_the_title(page: Page) -> N
 
     expect(page.locator(".conversation", has_text="Renamed conversation")).to_have_count(1)
     expect(page.locator("#chat-title")).to_have_text("Renamed conversation")
+
+
+UNAVAILABLE = {"error": {"code": "unavailable", "message": "The service is briefly unavailable."}}
+
+
+def test_a_conversation_list_that_fails_once_is_asked_for_again(blank_page: Page, server) -> None:
+    listed = {"conversations": [{"id": "c-retried", "title": "Listed on the second try"}]}
+    calls: list[str] = []
+
+    def answer(route: Route) -> None:
+        calls.append(route.request.method)
+        if len(calls) == 1:
+            route.fulfill(status=503, json=UNAVAILABLE)
+        else:
+            route.fulfill(json=listed)
+
+    blank_page.route("**/v1/conversations", answer)
+    open_chat(blank_page, server.base_url)
+
+    expect(blank_page.locator(".conversation", has_text="Listed on the second try")).to_have_count(1)
+    expect(blank_page.locator(".toast.error")).to_have_count(0)
+    assert calls == ["GET", "GET"]
+
+
+def test_a_conversation_list_that_keeps_failing_is_reported_after_two_more_tries(
+    blank_page: Page, server
+) -> None:
+    calls: list[str] = []
+
+    def answer(route: Route) -> None:
+        calls.append(route.request.method)
+        route.fulfill(status=503, json=UNAVAILABLE)
+
+    blank_page.route("**/v1/conversations", answer)
+    open_chat(blank_page, server.base_url)
+
+    expect(blank_page.locator(".toast.error")).to_contain_text(
+        "Conversations: The service is briefly unavailable."
+    )
+    assert calls == ["GET", "GET", "GET"]
+
+
+def test_a_failed_change_is_not_sent_again(page: Page) -> None:
+    ask(page, "A conversation whose rename fails")
+    wait_for_answer(page)
+    renames: list[str] = []
+
+    def answer(route: Route) -> None:
+        if route.request.method != "PATCH":
+            route.fallback()
+            return
+        renames.append(route.request.method)
+        route.fulfill(status=503, json=UNAVAILABLE)
+
+    page.route("**/v1/conversations/*", answer)
+    item = page.locator(".conversation", has_text="A conversation whose rename fails")
+    item.get_by_role("button", name=re.compile("^Rename")).click()
+    page.fill(".conversation-rename", "Never renamed")
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".toast.error", has_text="The service is briefly unavailable.")).to_have_count(1)
+    assert renames == ["PATCH"]
 
 
 def test_shift_enter_adds_a_new_line_instead_of_sending(page: Page) -> None:
