@@ -282,8 +282,8 @@ def main(
     ),
     language_model: Callable[[Settings], LanguageModel] = build_language_model,
 ) -> int:
-    """`lambda_client`, `deployed_rag` and `language_model` (the query rewriter's) build the AWS
-    side of `--deployed-function` (injected in tests)."""
+    """`lambda_client` and `deployed_rag` build the AWS side of `--deployed-function`, and
+    `language_model` the query rewriter's model in either mode (all injected in tests)."""
     parser = argparse.ArgumentParser(description="Measure retrieval quality (recall@5, MRR@10, nDCG@10).")
     parser.add_argument(
         "--corpus", required=True, type=Path, nargs="+", help="documents to ingest: files and/or directories"

@@ -13,7 +13,7 @@ from lambdas.core.ports import LanguageModel, Retriever
 from lambdas.core.pricing import cost_usd
 from lambdas.core.rag.rewrite import RewritingRetriever
 from lambdas.settings import Settings
-from lambdas.wiring import build_language_model, default_model
+from lambdas.wiring import default_model
 
 
 class MeteredRewriting:
@@ -29,7 +29,7 @@ class MeteredRewriting:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, language_model: Callable[[Settings], LanguageModel] = build_language_model
+        cls, settings: Settings, language_model: Callable[[Settings], LanguageModel]
     ) -> MeteredRewriting | None:
         """The configured model's rewriting, or None where chat would not rewrite (no generative
         model, or QUERY_REWRITING off). An unpriced model raises `UnknownModel`, as chat's start does."""
