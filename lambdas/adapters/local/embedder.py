@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -63,7 +64,6 @@ class MiniLMEmbedder:
     model_id = MODEL_ID
 
     def __init__(self, model_dir: Path, *, graph_cache: Path = DEFAULT_GRAPH_CACHE) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
@@ -72,14 +72,7 @@ class MiniLMEmbedder:
         # The shipped tokenizer pads every input to 128; we pad per batch instead.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # the fused graph's benign warnings say nothing a user can act on
-        # Idle worker threads sleep instead of spinning: on a busy machine (a laptop running a
-        # browser, or CI) spinning threads fight the ones doing work; measured 2-4x faster there.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            _encoder_graph(model_dir, config, graph_cache), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(_encoder_graph(model_dir, config, graph_cache))
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         return self.encode(texts).tolist()  # type: ignore[no-any-return]
@@ -101,6 +94,18 @@ class MiniLMEmbedder:
             (hidden,) = self._session.run(["hidden"], {"input_ids": ids, "attention_mask": mask})
             result[row] = _mean_pooled_unit(hidden, mask)[0]
         return result
+
+
+def cpu_session(model: bytes | str) -> Any:
+    """An onnxruntime session on the CPU for an ONNX model's bytes or path."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # the fused graph's benign warnings say nothing a user can act on
+    # Idle worker threads sleep instead of spinning: on a busy machine (a laptop running a
+    # browser, or CI) spinning threads fight the ones doing work; measured 2-4x faster there.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def _mean_pooled_unit(hidden: Matrix, mask: Matrix) -> Matrix:
