@@ -26,6 +26,7 @@ from lambdas.core.ports import (
     IdempotentCalls,
     LanguageModel,
     ObjectStore,
+    QueryExpansion,
     RateLimiter,
     Reranker,
     Retriever,
@@ -356,8 +357,10 @@ class _DeferredRetriever:
     def __init__(self, rag: RagServices) -> None:
         self._rag = rag
 
-    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]:
-        return self._rag.retriever.retrieve(owner, query, top_k)
+    def retrieve(
+        self, owner: str, query: str, top_k: int, *, expand: QueryExpansion | None = None
+    ) -> Sequence[Passage]:
+        return self._rag.retriever.retrieve(owner, query, top_k, expand=expand)
 
 
 def build_chunk_index(settings: Settings) -> ChunkIndex:

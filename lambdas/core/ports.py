@@ -60,10 +60,20 @@ class ConversationStore(Protocol):
         ...
 
 
-class Retriever(Protocol):
-    """Finds the passages of the owner's documents that best match a query."""
+QueryExpansion = Callable[[str], str]
+"""Given a question, text to search together with it (a model's hypothetical answer); "" for none."""
 
-    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]: ...
+
+class Retriever(Protocol):
+    """Finds the passages of the owner's documents that best match a query.
+
+    `expand` is called only once the question alone has found something; what it returns is
+    searched together with the question, while a second stage still judges the question alone.
+    """
+
+    def retrieve(
+        self, owner: str, query: str, top_k: int, *, expand: QueryExpansion | None = None
+    ) -> Sequence[Passage]: ...
 
 
 class Embedder(Protocol):

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from lambdas.core.errors import ModelUnavailable
 from lambdas.core.models import Chunk, Passage, ScoredChunk
-from lambdas.core.ports import ChunkIndex, ChunkLookup, Embedder, Reranker
+from lambdas.core.ports import ChunkIndex, ChunkLookup, Embedder, QueryExpansion, Reranker
 from lambdas.core.rag.chunking import ChunkingConfig, chunk_id, chunk_ordinal, chunk_text, contextual_text
 from lambdas.core.rag.fusion import RRF_K, FusionMethod, min_max_fusion, reciprocal_rank_fusion
 from lambdas.core.rag.text import keyword_query, query_coverage
@@ -90,26 +90,38 @@ class HybridRetriever:
         """False when retrieval is keyword-only (no dense embedder available)."""
         return self._embedder is not None
 
-    def retrieve(self, owner: str, query: str, top_k: int | None = None) -> Sequence[Passage]:
+    def retrieve(
+        self, owner: str, query: str, top_k: int | None = None, *, expand: QueryExpansion | None = None
+    ) -> Sequence[Passage]:
         limit = top_k or self._config.top_k
         query = " ".join(query.split())
         if not query:
             return []
+        fused = self._first_stage(owner, query, limit)
+        if fused and expand is not None:
+            expansion = " ".join(expand(query).split())
+            if expansion:
+                fused = self._first_stage(owner, f"{query} {expansion}", limit)
+        if not fused:
+            return []
+        if self._reranker is not None:
+            # The second stage judges the question as asked, never the expansion: a reranker
+            # is trained on question-passage pairs, and a model's expansion may invent facts.
+            fused = self._reranked(owner, query, fused, self._reranker)
+        if self._config.passage_chars <= 0 or not isinstance(self._index, ChunkLookup):
+            return [_passage(hit, [hit.chunk]) for hit in fused[:limit]]
+        return self._widened(owner, fused, limit, self._index)
+
+    def _first_stage(self, owner: str, query: str, limit: int) -> list[ScoredChunk]:
+        """Keyword and vector hits for `query`, fused."""
         depth = max(self._config.candidates, limit)
         rankings = [self._index.keyword_search(owner, keyword_query(query), depth)]
         if self._embedder is not None:
             rankings.append(self._index.vector_search(owner, self._embedder.embed_query(query), depth))
         weights = self._weights(query, rankings)
-        fused = (
-            reciprocal_rank_fusion(rankings, k=self._config.rrf_k, weights=weights)
-            if self._config.fusion == "rrf"
-            else min_max_fusion(rankings, weights=weights)
-        )
-        if self._reranker is not None:
-            fused = self._reranked(owner, query, fused, self._reranker)
-        if self._config.passage_chars <= 0 or not isinstance(self._index, ChunkLookup):
-            return [_passage(hit, [hit.chunk]) for hit in fused[:limit]]
-        return self._widened(owner, fused, limit, self._index)
+        if self._config.fusion == "rrf":
+            return reciprocal_rank_fusion(rankings, k=self._config.rrf_k, weights=weights)
+        return min_max_fusion(rankings, weights=weights)
 
     def _weights(self, query: str, rankings: Sequence[Sequence[ScoredChunk]]) -> list[float] | None:
         """Keyword and vector weights for fusion; None (equal) unless both searches ran."""

@@ -6,11 +6,13 @@ matches neither search well; the model's passage uses the documents' likely voca
 both BM25 and the vector search can then match. The question itself stays first, so an exact
 match still counts. The call's tokens and cost go to the caller's usage (kind `rewrite`); when
 the model fails, retrieval uses the question alone; when the question finds nothing at all
-(the caller has no documents), the model is not asked.
+(the caller has no documents), the model is not asked. A second stage (reranking) judges the
+question alone.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -18,7 +20,7 @@ from typing import Protocol
 from lambdas.core.budget import estimate_tokens
 from lambdas.core.errors import ModelUnavailable
 from lambdas.core.models import ModelInfo, ModelRequest, Passage, PromptMessage, Usage
-from lambdas.core.ports import Clock, LanguageModel, Retriever, UsageStore
+from lambdas.core.ports import Clock, LanguageModel, QueryExpansion, Retriever, UsageStore
 from lambdas.core.pricing import cost_usd
 
 logger = logging.getLogger(__name__)
@@ -64,17 +66,16 @@ class RewritingRetriever:
         self._model_id = model_id
         self._usage = usage
 
-    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]:
-        """Passages for the expanded query; a caller whose documents match nothing (none uploaded)
-        costs no model call."""
-        plain = self._inner.retrieve(owner, query, top_k)
-        if not plain:
-            return plain
-        expanded = self.expanded(owner, query)
-        return self._inner.retrieve(owner, expanded, top_k) if expanded != query else plain
+    def retrieve(
+        self, owner: str, query: str, top_k: int, *, expand: QueryExpansion | None = None
+    ) -> Sequence[Passage]:
+        """Passages for the question searched with the model's passage; the inner retriever
+        asks for that passage only once the question alone finds something, so a caller
+        without documents costs no model call. (`expand` is this class's to give.)"""
+        return self._inner.retrieve(owner, query, top_k, expand=functools.partial(self.passage, owner))
 
-    def expanded(self, owner: str, query: str) -> str:
-        """The question followed by the model's answer-like passage, or the question alone."""
+    def passage(self, owner: str, query: str) -> str:
+        """The model's answer-like passage for the question; "" when the model fails."""
         request = ModelRequest(
             model_id=self._model_id,
             system=REWRITE_SYSTEM,
@@ -88,10 +89,9 @@ class RewritingRetriever:
             response = self._model.complete(request)
         except ModelUnavailable as error:
             logger.warning("query rewriting skipped: %s", error.message)
-            return query
+            return ""
         usage = response.usage or Usage(
             estimate_tokens(REWRITE_SYSTEM + query), estimate_tokens(response.text), estimated=True
         )
         self._usage.record(owner, usage)
-        passage = " ".join(response.text.split())
-        return f"{query}\n{passage}" if passage else query
+        return " ".join(response.text.split())

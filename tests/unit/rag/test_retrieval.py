@@ -296,3 +296,52 @@ def test_when_the_reranker_fails_the_fused_order_stands_and_nothing_is_billed(
 
     assert [p.document_id for p in passages] == fused
     assert usage.calls == []
+
+
+def test_an_expansion_is_searched_with_the_question_and_the_reranker_judges_the_question_alone(
+    index: SqliteChunkIndex,
+) -> None:
+    _add(index, "alice", "kettle", "Descaling removes limescale with citric acid.")
+    _add(index, "alice", "garden", "How to clean garden tools before winter.")
+    reranker, usage = ReversingReranker(), RecordedRerankUsage()
+    asked: list[str] = []
+
+    def expand(question: str) -> str:
+        asked.append(question)
+        return "descaling limescale"
+
+    passages = HybridRetriever(None, index, reranker=reranker, rerank_usage=usage).retrieve(
+        "alice", "How do I clean the kettle?", top_k=2, expand=expand
+    )
+
+    assert asked == ["How do I clean the kettle?"]
+    assert {p.document_id for p in passages} == {"kettle", "garden"}  # the kettle only via the expansion
+    assert [query for query, _ in reranker.calls] == ["How do I clean the kettle?"]  # one call
+    assert usage.calls == [("alice", "How do I clean the kettle?", 2)]
+
+
+def test_a_question_that_finds_nothing_asks_for_no_expansion_and_no_reranking(
+    index: SqliteChunkIndex,
+) -> None:
+    reranker, usage = ReversingReranker(), RecordedRerankUsage()
+
+    def expand(question: str) -> str:
+        raise AssertionError("no expansion without documents")
+
+    passages = HybridRetriever(ConceptEmbedder(), index, reranker=reranker, rerank_usage=usage).retrieve(
+        "bob", "automobile price", top_k=3, expand=expand
+    )
+
+    assert passages == []
+    assert reranker.calls == []
+    assert usage.calls == []  # nothing billed for a call never made
+
+
+def test_an_empty_expansion_leaves_the_questions_own_hits(index: SqliteChunkIndex) -> None:
+    fused = _three_documents(index)
+
+    passages = HybridRetriever(ConceptEmbedder(), index).retrieve(
+        "alice", "automobile price", top_k=3, expand=lambda question: "  "
+    )
+
+    assert [p.document_id for p in passages] == fused

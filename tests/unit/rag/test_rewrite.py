@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from lambdas.core.errors import ModelUnavailable
 from lambdas.core.models import ModelRequest, ModelResponse, Passage, Usage
+from lambdas.core.ports import QueryExpansion
 from lambdas.core.pricing import load_price_table
 from lambdas.core.rag.rewrite import RewritingRetriever, UsageStoreRewriteUsage
 from tests.support.fakes import ScriptedModel
@@ -17,14 +18,22 @@ HAIKU = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
 
 @dataclass
 class RecordingRetriever:
-    """Finds one passage for any query when the owner has documents; records the queries."""
+    """Finds one passage for any query when the owner has documents, and then asks for the
+    expansion as HybridRetriever does; records what it would search."""
 
     has_documents: bool = True
     queries: list[str] = field(default_factory=list)
 
-    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]:
+    def retrieve(
+        self, owner: str, query: str, top_k: int, *, expand: QueryExpansion | None = None
+    ) -> Sequence[Passage]:
         self.queries.append(query)
-        return [Passage("doc", "Doc", "text", 1.0)] if self.has_documents else []
+        if not self.has_documents:
+            return []
+        expansion = expand(query) if expand else ""
+        if expansion:
+            self.queries.append(f"{query} {expansion}")
+        return [Passage("doc", "Doc", "text", 1.0)]
 
 
 @dataclass
@@ -46,7 +55,7 @@ def test_retrieval_searches_with_the_question_and_the_models_passage_and_counts_
 
     RewritingRetriever(inner, model, HAIKU, usage).retrieve("alice", "How do I clean the kettle?", 5)
 
-    assert inner.queries[-1] == "How do I clean the kettle?\nDescaling removes limescale with citric acid."
+    assert inner.queries[-1] == "How do I clean the kettle? Descaling removes limescale with citric acid."
     assert usage.calls == [("alice", Usage(30, 12))]
     assert model.requests[0].model_id == HAIKU
     assert model.requests[0].messages[0].content == "How do I clean the kettle?"
@@ -105,3 +114,33 @@ def test_rewrite_usage_is_priced_at_the_models_input_and_output_rates() -> None:
             "kind": "rewrite",
         }
     ]
+
+
+def test_with_a_second_stage_each_question_is_reranked_once_and_as_asked() -> None:
+    from lambdas.adapters.local.index import SqliteChunkIndex
+    from lambdas.core.ports import Reranked
+    from lambdas.core.rag.retrieval import HybridRetriever, index_document
+
+    index = SqliteChunkIndex(":memory:")
+    for document_id, text in [("kettle", "Descaling removes limescale."), ("tools", "Clean garden tools.")]:
+        index_document(
+            text, document_id=document_id, owner="alice", title=document_id, embedder=None, index=index
+        )
+    judged: list[str] = []
+
+    class FirstStageOrder:
+        model_id = "first-stage-order"
+
+        def rerank(self, query: str, texts: Sequence[str], top_n: int) -> list[Reranked]:
+            judged.append(query)
+            return [Reranked(i, 1.0 / (i + 1)) for i in range(len(texts))][:top_n]
+
+    model = ScriptedModel(answer="Descaling removes limescale.", usage=Usage(30, 12))
+    retriever = HybridRetriever(None, index, reranker=FirstStageOrder())
+
+    passages = RewritingRetriever(retriever, model, HAIKU, RecordedUsage()).retrieve(
+        "alice", "Clean the kettle?", 5
+    )
+
+    assert judged == ["Clean the kettle?"]
+    assert {p.document_id for p in passages} == {"kettle", "tools"}
