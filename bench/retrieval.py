@@ -22,7 +22,7 @@ from lambdas.adapters.local.bge_embedder import load_bge_embedder
 from lambdas.adapters.local.embedder import load_local_embedder
 from lambdas.adapters.local.sentence_reranker import SentenceGroupReranker
 from lambdas.core.ports import ChunkIndex, Embedder
-from lambdas.core.rag.retrieval import LOCAL_RERANK_CANDIDATES, HybridRetriever, RetrievalConfig
+from lambdas.core.rag.retrieval import DEFAULT_CONFIG, HybridRetriever
 from tools.bm25_baseline import Bm25Baseline
 
 ROUNDS = 3
@@ -52,16 +52,15 @@ def reranking_cost(embedder: Embedder, index: ChunkIndex, questions: Sequence[st
         return {}
     scorers: dict[str, Embedder] = {"bge-small": bge, "MiniLM": minilm}
     sample = questions[:RERANKED_QUESTIONS]
-    config = RetrievalConfig(rerank_candidates=LOCAL_RERANK_CANDIDATES)
     first_stage = HybridRetriever(embedder, index)
     first_stage_ms = 1000 / queries_per_second(lambda q: first_stage.retrieve(OWNER, q, 5), sample)
     added: dict[str, float] = {}
     for name, scorer in scorers.items():
-        reranked = HybridRetriever(embedder, index, config=config, reranker=SentenceGroupReranker(scorer))
+        reranked = HybridRetriever(embedder, index, reranker=SentenceGroupReranker(scorer))
         added[name] = 1000 / queries_per_second(partial(reranked.retrieve, OWNER, top_k=5), sample, rounds=1)
         added[name] -= first_stage_ms
     print(
-        f"reranking the top {LOCAL_RERANK_CANDIDATES} by sentence groups, uncached, {len(sample)} questions: "
+        f"reranking the top {DEFAULT_CONFIG.rerank_candidates} by sentence groups, uncached, {len(sample)} questions: "
         f"+{added['bge-small']:.0f} ms per question by bge-small (local chat's), "
         f"+{added['MiniLM']:.0f} ms by MiniLM, ratio {added['bge-small'] / added['MiniLM']:.2f}; "
         f"{first_stage_ms:.1f} ms without reranking"

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     )
     local_reranking: bool = Field(
         default=True,
-        description="Local mode with the dense embedder: re-score the fused top 20 hits by their sentence "
+        description="Local mode with the dense embedder: re-score the fused top 40 hits by their sentence "
         "group nearest to the question by bge-small-en-v1.5 (MiniLM where it is not installed), fused by rank with the first stage (no model call, no cost); "
         "ignored when RERANK_MODEL_ID is set.",
     )

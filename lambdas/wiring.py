@@ -332,7 +332,7 @@ class RagServices:
     def retrieval_config(self) -> RetrievalConfig:
         """Chunking and retrieval as configured; the rest of the defaults as measured (`make eval`)."""
         from lambdas.core.rag.chunking import ChunkingConfig
-        from lambdas.core.rag.retrieval import DEFAULT_CONFIG, LOCAL_RERANK_CANDIDATES, RetrievalConfig
+        from lambdas.core.rag.retrieval import RetrievalConfig
 
         chunking = ChunkingConfig(
             strategy=self._settings.chunking_strategy,
@@ -345,9 +345,6 @@ class RagServices:
             # Coverage was measured on questions as asked; an expanded query's words are mostly the
             # model's, so how many of them a keyword hit holds says little: equal weights there.
             keyword_weight_by_coverage=not self._settings.rewrites_queries,
-            rerank_candidates=DEFAULT_CONFIG.rerank_candidates
-            if self._settings.rerank_model_id
-            else LOCAL_RERANK_CANDIDATES,
         )
 
 

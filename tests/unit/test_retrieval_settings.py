@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import pytest
 from pydantic import ValidationError
@@ -41,19 +40,20 @@ def test_chunking_strategy_sizes_and_top_k_come_from_the_settings() -> None:
 
 
 def test_default_settings_give_the_measured_default_configuration() -> None:
-    from lambdas.core.rag.retrieval import DEFAULT_CONFIG, LOCAL_RERANK_CANDIDATES
+    from lambdas.core.rag.retrieval import DEFAULT_CONFIG
 
     config = RagServices(Settings()).retrieval_config
 
-    assert config == replace(DEFAULT_CONFIG, rerank_candidates=LOCAL_RERANK_CANDIDATES)
+    assert config == DEFAULT_CONFIG
 
 
-def test_the_bedrock_reranker_reorders_the_default_number_of_candidates() -> None:
+@pytest.mark.parametrize("rerank_model_id", ["", "cohere.rerank-v3-5:0"])
+def test_bedrock_and_local_reranking_reorder_the_same_number_of_candidates(rerank_model_id: str) -> None:
     from lambdas.core.rag.retrieval import DEFAULT_CONFIG
 
-    config = RagServices(Settings(rerank_model_id="cohere.rerank-v3-5:0")).retrieval_config
+    config = RagServices(Settings(rerank_model_id=rerank_model_id)).retrieval_config
 
-    assert config.rerank_candidates == DEFAULT_CONFIG.rerank_candidates
+    assert config.rerank_candidates == DEFAULT_CONFIG.rerank_candidates == 40
 
 
 def test_local_mode_with_a_dense_embedder_reranks_by_sentence_groups_at_no_cost() -> None:

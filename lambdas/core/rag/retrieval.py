@@ -50,12 +50,7 @@ class RetrievalConfig:
     """At most this many chunks are added on each side of a hit."""
     embedding_batch_size: int = 32
     rerank_candidates: int = 40
-    """How many fused hits a reranker (when configured) reorders."""
-
-
-LOCAL_RERANK_CANDIDATES = 20
-"""How many the local sentence-group reranker reorders: each costs its groups' embeddings on
-this machine's CPU; 20 measured as good as 40 at half the time (docs/decisions.md)."""
+    """How many fused hits a reranker (Bedrock's, or local mode's) reorders."""
 
 
 DEFAULT_CONFIG = RetrievalConfig()
