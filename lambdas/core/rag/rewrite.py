@@ -71,7 +71,9 @@ class RewritingRetriever:
     ) -> Sequence[Passage]:
         """Passages for the question searched with the model's passage; the inner retriever
         asks for that passage only once the question alone finds something, so a caller
-        without documents costs no model call. (`expand` is this class's to give.)"""
+        without documents costs no model call. The expansion is this class's to give."""
+        if expand is not None:
+            raise TypeError("RewritingRetriever expands queries itself; it takes no `expand`")
         return self._inner.retrieve(owner, query, top_k, expand=functools.partial(self.passage, owner))
 
     def passage(self, owner: str, query: str) -> str:

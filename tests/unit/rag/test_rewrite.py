@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import pytest
+
 from lambdas.core.errors import ModelUnavailable
 from lambdas.core.models import ModelRequest, ModelResponse, Passage, Usage
 from lambdas.core.ports import QueryExpansion
@@ -144,3 +146,10 @@ def test_with_a_second_stage_each_question_is_reranked_once_and_as_asked() -> No
 
     assert judged == ["Clean the kettle?"]
     assert {p.document_id for p in passages} == {"kettle", "tools"}
+
+
+def test_an_expansion_from_the_caller_is_refused_rather_than_ignored() -> None:
+    retriever = RewritingRetriever(RecordingRetriever(), ScriptedModel(answer="x"), HAIKU, RecordedUsage())
+
+    with pytest.raises(TypeError, match="expands queries itself"):
+        retriever.retrieve("alice", "q", 5, expand=lambda question: "other")
