@@ -76,8 +76,8 @@ class Settings(BaseSettings):
     local_reranking: bool = Field(
         default=True,
         description="Local mode with the dense embedder: re-score the fused top 40 hits by their sentence "
-        "group nearest to the question by bge-small-en-v1.5 (MiniLM where it is not installed), fused by rank with the first stage (no model call, no cost); "
-        "ignored when RERANK_MODEL_ID is set.",
+        "group nearest to the question by bge-small-en-v1.5 (MiniLM where it is not installed), fused "
+        "by rank with the first stage (no model call, no cost); ignored when RERANK_MODEL_ID is set.",
     )
     embedding_dimensions: int = Field(default=1024, description="256, 512 or 1024 for Titan v2.")
     vector_backend: Literal["local", "opensearch", "s3vectors"] = Field(default="local")

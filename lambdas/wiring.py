@@ -391,7 +391,7 @@ def build_chunk_index(settings: Settings) -> ChunkIndex:
 
 def build_embedder(settings: Settings) -> Embedder | None:
     if settings.vector_backend == "local":
-        return _local_embedder()
+        return local_dense_embedder()
     from lambdas.adapters.bedrock_embeddings import TitanEmbedder
 
     # Both cloud backends store Titan vectors; botocore retries a throttle a few times before
@@ -419,23 +419,27 @@ def build_embedding_usage(settings: Settings, embedder: Embedder | None) -> Embe
 
 
 @lru_cache(maxsize=1)
-def _local_embedder() -> Embedder | None:
-    """One per process: loading the weights takes a while and they never change."""
+def local_dense_embedder() -> Embedder | None:
+    """MiniLM, which local mode indexes with; one per process: loading the weights takes a
+    while and they never change."""
     from lambdas.adapters.local.embedder import load_local_embedder
-    from lambdas.adapters.local.embedding_cache import CachedEmbedder
 
-    embedder = load_local_embedder()
-    # Restarts and re-uploads embed the same chunks again: the disk cache makes that a file read.
-    return CachedEmbedder(embedder) if embedder else None
+    return _disk_cached(load_local_embedder())
 
 
 @lru_cache(maxsize=1)
 def local_reranking_embedder() -> Embedder | None:
-    """One per process, its candidates' sentence groups cached on disk as the chunks' are."""
+    """bge-small, which local reranking scores with; one per process."""
     from lambdas.adapters.local.bge_embedder import load_bge_embedder
+
+    return _disk_cached(load_bge_embedder())
+
+
+def _disk_cached(embedder: Embedder | None) -> Embedder | None:
+    """Restarts, re-uploads and repeated candidates embed the same texts again: the disk cache
+    makes that a file read."""
     from lambdas.adapters.local.embedding_cache import CachedEmbedder
 
-    embedder = load_bge_embedder()
     return CachedEmbedder(embedder) if embedder else None
 
 

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambdas.adapters.local.embedder import load_local_embedder
-from lambdas.adapters.local.embedding_cache import CachedEmbedder
 from lambdas.adapters.local.index import SqliteChunkIndex
 from lambdas.core.errors import InvalidRequest
 from lambdas.core.ports import Embedder, LanguageModel
@@ -40,7 +38,7 @@ from lambdas.core.rag.extraction import extract_text
 from lambdas.core.rag.metrics import first_relevant_rank, ndcg_at, recall_at, reciprocal_rank_at
 from lambdas.core.rag.retrieval import RetrievalConfig, index_document
 from lambdas.settings import Settings
-from lambdas.wiring import RagServices, build_language_model, local_reranking_embedder
+from lambdas.wiring import RagServices, build_language_model, local_dense_embedder, local_reranking_embedder
 from tools.bm25_baseline import Bm25Baseline, NaiveHybridBaseline
 from tools.deployed_backend import DeployedBackendError, access_failure, deployed_settings, describe
 from tools.index_settle import IndexNotSettled, Settle
@@ -301,8 +299,7 @@ def main(
     if not str(args.questions) or args.questions == Path():
         print("error: --questions is required (QUESTIONS=<file.jsonl>)", file=sys.stderr)
         return 2
-    embedder = load_local_embedder()
-    local_embedder = CachedEmbedder(embedder) if embedder else None
+    local_embedder = local_dense_embedder()
     try:
         if args.deployed_function:
             settings = deployed_settings(lambda_client(), args.deployed_function)
