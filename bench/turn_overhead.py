@@ -18,8 +18,10 @@ from typing import Any
 
 from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.core.models import ModelRequest, ModelResponse, Passage, StreamEvent, Usage
+from lambdas.core.ports import QueryExpansion
 from lambdas.settings import Settings
 from lambdas.wiring import build_services, use_services
+from local.lambda_bridge import LambdaHandler, LocalLambdaContext
 
 TURNS = 1000
 TURNS_PER_CONVERSATION = 20
@@ -45,15 +47,11 @@ class FixedPassages:
             for n in range(1, 6)
         ]
 
-    def retrieve(self, owner: str, query: str, top_k: int) -> Sequence[Passage]:
+    def retrieve(
+        self, owner: str, query: str, top_k: int, *, expand: QueryExpansion | None = None
+    ) -> Sequence[Passage]:
+        """The same passages whatever is asked, so an expansion of the query changes nothing."""
         return self._passages[:top_k]
-
-
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "bench"
 
 
 def _event(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -78,14 +76,16 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def run() -> dict[str, float]:
-    from lambdas.handlers.api import handler
+    from lambdas.handlers.api import handler as api_handler
+
+    handler: LambdaHandler = api_handler
 
     use_services(
         build_services(
             Settings(), store=InMemoryConversationStore(), model=InstantModel(), retriever=FixedPassages()
         )
     )
-    context = _Context()
+    context = LocalLambdaContext("bench")
     try:
         turn_ms: list[float] = []
         conversation_id = None
