@@ -101,6 +101,14 @@ class Settings(BaseSettings):
         description="Characters shared by neighbouring chunks; under half of CHUNK_MAX_CHARS.",
     )
     retrieval_top_k: int = Field(default=5, ge=1, le=20, description="Passages retrieved per question.")
+    guard_passage_threshold: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="Classifier score from which a sentence of a retrieved passage is left out as an "
+        "instruction; unset: the trained model's own (0.715). Higher removes fewer benign sentences and "
+        "misses more injected ones (figures in docs/security.md); the patterns apply either way.",
+    )
     rate_limit_requests_per_minute: int = Field(default=20, ge=0, description="Per user; 0: no limit.")
     rate_limit_tokens_per_minute: int = Field(
         default=40_000, ge=0, description="Model tokens (input + output) per user; 0: no limit."

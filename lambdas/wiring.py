@@ -151,6 +151,7 @@ def build_services(
         settings=ChatSettings(
             default_max_tokens=settings.default_max_tokens,
             top_k=settings.retrieval_top_k,
+            passage_threshold=settings.guard_passage_threshold,
             fallback_model=fallback,
         ),
         rate_limiter=rate_limiter,

@@ -55,6 +55,8 @@ class ChatSettings:
     history_messages: int = 40
     """How many recent messages are loaded before budgeting trims them to the window."""
     top_k: int = 5
+    passage_threshold: float | None = None
+    """The injection classifier's bar for sentences of retrieved passages; None: the model's own."""
     fallback_model: ModelInfo | None = None
     """Prices an answer the resilient model wrapper got from its fallback model."""
 
@@ -249,7 +251,9 @@ class ChatService:
         many sentences were removed."""
         if self._retriever is None:
             return (), 0
-        passages, redacted = sanitise_passages(self._retriever.retrieve(owner, query, top_k))
+        passages, redacted = sanitise_passages(
+            self._retriever.retrieve(owner, query, top_k), threshold=self._settings.passage_threshold
+        )
         if redacted:
             logger.warning("instruction-like text removed from %d retrieved passages", redacted)
         return passages, redacted

@@ -17,6 +17,10 @@ what is trained on) without one group, then judges that group with the whole gua
   its suite's goals, alone, against the same documents with the slot at its harmless default
   (is the goal removed; is any sentence of the default version removed?).
 
+`--passage-thresholds` measures what a higher bar for passage sentences (`GUARD_PASSAGE_THRESHOLD`)
+buys and costs: attacks removed in the leave-source-out folds, AgentDojo and deepteam, and benign
+text touched (botocore's reference left out, the project's docs cut into passages).
+
 `--standing-out` measures, on the leave-source-out folds, the yardstick and benign passages,
 rules that also remove a sentence standing out from its passage (`tools.guard.standing_out`).
 
@@ -106,13 +110,19 @@ UNTRAINED_FOLDS = (
 )
 
 
-def flagged(example: Example, model: LinearModel, as_passage: bool) -> bool:
-    """Whether the guard stops the example: refuses it as a message, or removes a sentence of it."""
+def flagged(
+    example: Example, model: LinearModel, as_passage: bool, passage_threshold: float | None = None
+) -> bool:
+    """Whether the guard stops the example: refuses it as a message, or removes a sentence of it
+    (from `passage_threshold` when given, else the model's own)."""
     if example.kind == "passage" or as_passage:
-        return sanitise_text(example.text, model).count(REDACTED_INSTRUCTION) > example.text.count(
-            REDACTED_INSTRUCTION
-        )
+        return _touched(example.text, model, passage_threshold)
     return check_input(example.text, model).blocked
+
+
+def _touched(passage: str, model: LinearModel, threshold: float | None) -> bool:
+    sanitised = sanitise_text(passage, model, threshold=threshold)
+    return sanitised.count(REDACTED_INSTRUCTION) > passage.count(REDACTED_INSTRUCTION)
 
 
 def run_fold(fold: Fold, examples: list[Example], show: bool = False) -> tuple[int, int, int, int]:
@@ -242,6 +252,47 @@ def report_standing_out(
         print(f"    benign touched: {touched_benign}; project docs: {docs_removed} sentences removed")
 
 
+PASSAGE_THRESHOLDS = (None, 0.8, 0.85, 0.9, 0.95, 1.0)
+_BOTOCORE = BENIGN_FOLDS[-1]
+
+
+def report_passage_thresholds(examples: list[Example], untrained: list[Example]) -> None:
+    """Per passage threshold (None: each model's own): attacks removed from the leave-source-out
+    folds' passages and from AgentDojo's and deepteam's (by the committed model), botocore's
+    reference sentences flagged when left out of training, and passages of the project's docs
+    touched (committed model)."""
+    fold_models = [
+        (fold, thresholded([e for e in examples if not fold.held_back(e)])[0])
+        for fold in (*INDIRECT_FOLDS, _BOTOCORE)
+    ]
+    committed, _ = final_model(examples)
+    agentdojo = [e for e in untrained if e.attack and e.source.startswith("agentdojo")]
+    deepteam = [e for e in untrained if e.source.startswith("deepteam")]
+    chunks = _doc_chunks()
+    print("passage threshold (GUARD_PASSAGE_THRESHOLD): what a higher bar keeps out and lets in:")
+    for threshold in PASSAGE_THRESHOLDS:
+        fold_attacks = [
+            flagged(e, model, True, threshold)
+            for fold, model in fold_models
+            for e in examples
+            if fold.held_back(e) and e.attack
+        ]
+        botocore_model = fold_models[-1][1]
+        botocore = [flagged(e, botocore_model, True, threshold) for e in examples if _BOTOCORE.held_back(e)]
+        untrained_removed = {
+            name: _share(sum(flagged(e, committed, True, threshold) for e in group), len(group))
+            for name, group in (("agentdojo", agentdojo), ("deepteam", deepteam))
+        }
+        docs = sum(_touched(chunk, committed, threshold) for chunk in chunks)
+        label = "each model's own" if threshold is None else str(threshold)
+        print(
+            f"  {label}: indirect folds {_share(sum(fold_attacks), len(fold_attacks))}, "
+            f"agentdojo {untrained_removed['agentdojo']}, deepteam {untrained_removed['deepteam']}; "
+            f"botocore left out {_share(sum(botocore), len(botocore))}, "
+            f"project docs passages touched {_share(docs, len(chunks))}"
+        )
+
+
 def _chosen(folds: tuple[Fold, ...], name: str | None) -> tuple[Fold, ...]:
     return tuple(fold for fold in folds if name is None or name in fold.name)
 
@@ -256,6 +307,9 @@ def main() -> None:
     parser.add_argument("--show-flagged", action="store_true", help="print the benign texts flagged")
     parser.add_argument(
         "--standing-out", action="store_true", help="also measure sentences judged against their passage"
+    )
+    parser.add_argument(
+        "--passage-thresholds", action="store_true", help="also measure higher bars for passage sentences"
     )
     args = parser.parse_args()
     examples = development_examples(args.cache)
@@ -289,6 +343,8 @@ def main() -> None:
         )
     if args.standing_out:
         report_standing_out(examples, untrained, model, pairs)
+    if args.passage_thresholds:
+        report_passage_thresholds(examples, untrained)
     if args.folds in ("docs", "all"):
         committed, summary = final_model(examples)
         doc_sentences = own_doc_sentences()

@@ -103,18 +103,21 @@ def _judge(text: str, model: LinearModel, threshold: float, *, whole_text_cipher
     return ALLOWED
 
 
-def sanitise_passages(passages: Sequence[Passage]) -> tuple[tuple[Passage, ...], int]:
+def sanitise_passages(
+    passages: Sequence[Passage], *, threshold: float | None = None
+) -> tuple[tuple[Passage, ...], int]:
     """Passages with instruction-like text replaced by a marker, and how many were changed.
 
     Retrieved text is data: an uploaded file saying "ignore previous instructions" must not
     steer the model (indirect injection). Spans the patterns recognise are replaced, and so is
-    each sentence the input guard would refuse as a message. The rest of the passage is kept,
-    so a document that discusses attacks still answers questions about them.
+    each sentence the guard judges an instruction: a pattern, or a classifier score from
+    `threshold` (the committed model's passage threshold unless given). The rest of the passage
+    is kept, so a document that discusses attacks still answers questions about them.
     """
     cleaned: list[Passage] = []
     changed = 0
     for passage in passages:
-        text = sanitise_text(passage.text)
+        text = sanitise_text(passage.text, threshold=threshold)
         flagged = text.count(REDACTED_INSTRUCTION) > passage.text.count(REDACTED_INSTRUCTION)
         changed += flagged
         cleaned.append(replace(passage, text=text) if text != passage.text else passage)
@@ -126,27 +129,29 @@ def removed_instructions_note(passages: int) -> str:
     if not passages:
         return ""
     which = "one retrieved passage" if passages == 1 else f"{passages} retrieved passages"
-    return f"\n\n_Note: text that tried to give instructions was removed from {which} and not followed._"
+    return f"\n\n_Note: text that read as instructions to the assistant was left out of {which}._"
 
 
-def sanitise_text(text: str, model: LinearModel | None = None) -> str:
+def sanitise_text(text: str, model: LinearModel | None = None, *, threshold: float | None = None) -> str:
     """Untrusted text (a passage, later a tool's output) with its instructions removed: each
-    sentence the guard judges an instruction (patterns, or the classifier above the passage
-    threshold) is replaced by a marker, then any instruction-like span left inside a sentence
-    (a delimiter, say). Whole-sentence rot13 and reversal are not tried on documents."""
+    sentence the guard judges an instruction (patterns, or the classifier from `threshold`,
+    the model's passage threshold unless given) is replaced by a marker, then any
+    instruction-like span left inside a sentence (a delimiter, say). Whole-sentence rot13 and
+    reversal are not tried on documents."""
     model = model or load_model()
+    bar = model.passage_threshold if threshold is None else threshold
     safe = display_safe(text)
     parts = SENTENCE_END.split(safe)
     separators = [*SENTENCE_END.findall(safe), ""]
     return redact(
         "".join(
-            (REDACTED_INSTRUCTION if _instructs(part, model) else part) + separator
+            (REDACTED_INSTRUCTION if _instructs(part, model, bar) else part) + separator
             for part, separator in zip(parts, separators, strict=True)
         )
     )
 
 
-def _instructs(sentence: str, model: LinearModel) -> bool:
+def _instructs(sentence: str, model: LinearModel, threshold: float) -> bool:
     if not sentence.strip():
         return False
-    return _judge(sentence, model, model.passage_threshold, whole_text_ciphers=False).blocked
+    return _judge(sentence, model, threshold, whole_text_ciphers=False).blocked
