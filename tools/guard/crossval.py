@@ -128,8 +128,13 @@ def _touched(passage: str, model: LinearModel, threshold: float | None) -> bool:
 def run_fold(fold: Fold, examples: list[Example], show: bool = False) -> tuple[int, int, int, int]:
     """(attacks detected, attacks, benign flagged, benign) of the group the fold leaves out;
     `show` prints the benign texts flagged."""
+    return judged(fold, [e for e in examples if fold.held_back(e)], trained_without(fold, examples), show)
+
+
+def trained_without(fold: Fold, examples: list[Example]) -> LinearModel:
+    """The model `tools.guard.train` would fit, thresholds included, without the fold's group."""
     model, _ = thresholded([e for e in examples if not fold.held_back(e)])
-    return judged(fold, [e for e in examples if fold.held_back(e)], model, show)
+    return model
 
 
 def judged(fold: Fold, held: list[Example], model: LinearModel, show: bool) -> tuple[int, int, int, int]:
@@ -224,7 +229,7 @@ def report_standing_out(
     `model` is fitted as in a fold on all development data; `pairs` are the yardstick's sentences."""
     folds = []
     for fold in INDIRECT_FOLDS:
-        fold_model, _ = thresholded([e for e in examples if not fold.held_back(e)])
+        fold_model = trained_without(fold, examples)
         held = [e for e in examples if fold.held_back(e) and (e.attack or e.kind == "passage")]
         folds.append([(e.attack, sentences(e.text, fold_model)) for e in held])
     benign = {
@@ -261,10 +266,8 @@ def report_passage_thresholds(examples: list[Example], untrained: list[Example])
     folds' passages and from AgentDojo's and deepteam's (by the committed model), botocore's
     reference sentences flagged when left out of training, and passages of the project's docs
     touched (committed model)."""
-    fold_models = [
-        (fold, thresholded([e for e in examples if not fold.held_back(e)])[0])
-        for fold in (*INDIRECT_FOLDS, _BOTOCORE)
-    ]
+    fold_models = [(fold, trained_without(fold, examples)) for fold in INDIRECT_FOLDS]
+    botocore_model = trained_without(_BOTOCORE, examples)
     committed, _ = final_model(examples)
     agentdojo = [e for e in untrained if e.attack and e.source.startswith("agentdojo")]
     deepteam = [e for e in untrained if e.source.startswith("deepteam")]
@@ -277,7 +280,6 @@ def report_passage_thresholds(examples: list[Example], untrained: list[Example])
             for e in examples
             if fold.held_back(e) and e.attack
         ]
-        botocore_model = fold_models[-1][1]
         botocore = [flagged(e, botocore_model, True, threshold) for e in examples if _BOTOCORE.held_back(e)]
         untrained_removed = {
             name: _share(sum(flagged(e, committed, True, threshold) for e in group), len(group))
