@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from lambdas.core.guard import REDACTED_INSTRUCTION
 from lambdas.core.models import ModelRequest, ModelResponse, Passage, StreamEnd, StreamEvent, TextDelta
 
 OFFLINE_NOTICE = (
@@ -32,7 +33,8 @@ MIN_QUOTE_WORDS = 4
 WORDS_PER_DELTA = 3
 
 _WORD = re.compile(r"\w+")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+# The guard's marker for text it left out ends a sentence too: quotes hold only what is left.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+|\s*" + re.escape(REDACTED_INSTRUCTION) + r"\s*")
 _WORD_START = re.compile(r"(?<=\s)(?=\S)")
 _CITATION_MARKER = re.compile(r"\s*\[\d{1,3}\]")
 # fmt: off

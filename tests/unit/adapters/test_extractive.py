@@ -8,6 +8,7 @@ import pytest
 
 from lambdas.adapters.local.extractive import ExtractiveAnswerer
 from lambdas.core.citations import cited_numbers
+from lambdas.core.guard import REDACTED_INSTRUCTION
 from lambdas.core.models import ModelRequest, Passage, PromptMessage, StreamEnd, TextDelta
 
 BILLING = Passage(
@@ -89,6 +90,18 @@ def test_quotes_at_most_three_sentences() -> None:
     text = answer("Lambda billed request millisecond free tier memory price queues", BILLING, QUEUES)
 
     assert text.count("\n> ") == 3
+
+
+def test_the_guards_marker_for_left_out_text_is_never_quoted() -> None:
+    sanitised = replace(
+        BILLING,
+        text=f"## Billing\n{REDACTED_INSTRUCTION} Lambda is billed per request and per millisecond of duration.",
+    )
+
+    text = answer("How is Lambda billed per request?", sanitised)
+
+    assert "> Lambda is billed per request and per millisecond of duration. [1]" in text
+    assert REDACTED_INSTRUCTION not in text
 
 
 def test_headings_are_not_quoted() -> None:
