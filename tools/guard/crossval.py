@@ -87,6 +87,8 @@ INDIRECT_FOLDS = (
     Fold("aitdp", _sources("aitdp"), True),
     Fold("spikee", _sources("spikee:"), True),
 )
+BOTOCORE_FOLD = Fold("botocore's API reference (passages)", _sources("botocore"))
+"""Technical prose of a field unlike the rest: the passage-threshold report's benign yardstick."""
 BENIGN_FOLDS = (
     Fold("questions of benign_dev.txt", _sources("benign_dev")),
     Fold("JailbreakBench's benign behaviours", _sources("jailbreakbench")),
@@ -96,7 +98,7 @@ BENIGN_FOLDS = (
     ),
     Fold("spikee's questions and documents", _sources("spikee:questions", "spikee:documents")),
     Fold("package READMEs (passages)", _sources("readme")),
-    Fold("botocore's API reference (passages)", _sources("botocore")),
+    BOTOCORE_FOLD,
 )
 UNTRAINED_FOLDS = (
     Fold("agentdojo goals alone (ordinary requests)", _sources("agentdojo:goals"), True),
@@ -258,17 +260,17 @@ def report_standing_out(
 
 
 PASSAGE_THRESHOLDS = (None, 0.8, 0.85, 0.9, 0.95, 1.0)
-_BOTOCORE = BENIGN_FOLDS[-1]
 
 
-def report_passage_thresholds(examples: list[Example], untrained: list[Example]) -> None:
+def report_passage_thresholds(
+    examples: list[Example], untrained: list[Example], committed: LinearModel
+) -> None:
     """Per passage threshold (None: each model's own): attacks removed from the leave-source-out
-    folds' passages and from AgentDojo's and deepteam's (by the committed model), botocore's
-    reference sentences flagged when left out of training, and passages of the project's docs
-    touched (committed model)."""
+    folds' passages and from AgentDojo's and deepteam's, botocore's reference sentences flagged
+    when left out of training, and passages of the project's docs touched. `committed` is the
+    model `tools.guard.train` commits, which judges the untrained sources and the docs."""
     fold_models = [(fold, trained_without(fold, examples)) for fold in INDIRECT_FOLDS]
-    botocore_model = trained_without(_BOTOCORE, examples)
-    committed, _ = final_model(examples)
+    botocore_model = trained_without(BOTOCORE_FOLD, examples)
     agentdojo = [e for e in untrained if e.attack and e.source.startswith("agentdojo")]
     deepteam = [e for e in untrained if e.source.startswith("deepteam")]
     chunks = _doc_chunks()
@@ -280,7 +282,9 @@ def report_passage_thresholds(examples: list[Example], untrained: list[Example])
             for e in examples
             if fold.held_back(e) and e.attack
         ]
-        botocore = [flagged(e, botocore_model, True, threshold) for e in examples if _BOTOCORE.held_back(e)]
+        botocore = [
+            flagged(e, botocore_model, True, threshold) for e in examples if BOTOCORE_FOLD.held_back(e)
+        ]
         untrained_removed = {
             name: _share(sum(flagged(e, committed, True, threshold) for e in group), len(group))
             for name, group in (("agentdojo", agentdojo), ("deepteam", deepteam))
@@ -345,10 +349,11 @@ def main() -> None:
         )
     if args.standing_out:
         report_standing_out(examples, untrained, model, pairs)
-    if args.passage_thresholds:
-        report_passage_thresholds(examples, untrained)
-    if args.folds in ("docs", "all"):
+    if args.folds in ("docs", "all") or args.passage_thresholds:
         committed, summary = final_model(examples)
+    if args.passage_thresholds:
+        report_passage_thresholds(examples, untrained, committed)
+    if args.folds in ("docs", "all"):
         doc_sentences = own_doc_sentences()
         removed_count = sum(REDACTED_INSTRUCTION in sanitise_text(s, committed) for s in doc_sentences)
         print(f"the model trained on all development data ({summary}):")
