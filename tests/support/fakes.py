@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from lambdas.core.errors import ModelUnavailable
 from lambdas.core.models import (
     ModelRequest,
     ModelResponse,
+    Passage,
     StreamEnd,
     StreamEvent,
     TextDelta,
     Usage,
 )
+from lambdas.core.ports import QueryExpansion
 
 
 @dataclass
@@ -72,3 +74,16 @@ class SequentialIds:
     def new_id(self) -> str:
         self._n += 1
         return f"id{self._n:06d}"
+
+
+class StaticRetriever:
+    """Implements the Retriever port: the first `top_k` of the same passages, whatever is asked
+    (none by default); a query expansion changes nothing."""
+
+    def __init__(self, passages: Sequence[Passage] = ()) -> None:
+        self.passages = list(passages)
+
+    def retrieve(
+        self, owner: str, query: str, top_k: int, *, expand: QueryExpansion | None = None
+    ) -> list[Passage]:
+        return self.passages[:top_k]

@@ -6,7 +6,7 @@ from lambdas.core.catalog import ModelCatalog
 from lambdas.core.chat import ChatService, ChatSettings
 from lambdas.core.errors import InvalidRequest, ModelUnavailable, NotFound
 from lambdas.core.models import ChatCommand, ChatResult, ModelInfo, Passage, TextDelta, Usage
-from tests.support.fakes import FixedClock, ScriptedModel, SequentialIds
+from tests.support.fakes import FixedClock, ScriptedModel, SequentialIds, StaticRetriever
 
 SMALL = ModelInfo(
     "small",
@@ -20,14 +20,6 @@ SMALL = ModelInfo(
 LARGE = ModelInfo(
     "large", "test", "Large", context_window=100_000, input_per_1k_usd=0.003, output_per_1k_usd=0.015
 )
-
-
-class StaticRetriever:
-    def __init__(self, passages: list[Passage]) -> None:
-        self.passages = passages
-
-    def retrieve(self, owner: str, query: str, top_k: int) -> list[Passage]:
-        return self.passages[:top_k]
 
 
 def _service(

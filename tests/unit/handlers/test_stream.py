@@ -8,12 +8,11 @@ import pytest
 
 from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.adapters.websocket import ConnectionGone
-from lambdas.core.models import Passage
 from lambdas.handlers.stream import handler, use_publisher
 from lambdas.settings import Settings
 from lambdas.wiring import build_services, use_services
 from tests.support.events import FakeLambdaContext
-from tests.support.fakes import ScriptedModel
+from tests.support.fakes import ScriptedModel, StaticRetriever
 
 OWNER = "user-a"
 CONNECTION = "conn-1"
@@ -49,13 +48,8 @@ def publisher() -> Iterator[RecordingPublisher]:
     use_publisher(None)
 
 
-class NoPassages:
-    def retrieve(self, owner: str, query: str, top_k: int) -> list[Passage]:
-        return []
-
-
 def serve(store: InMemoryConversationStore, model: ScriptedModel) -> None:
-    use_services(build_services(Settings(), store=store, model=model, retriever=NoPassages()))
+    use_services(build_services(Settings(), store=store, model=model, retriever=StaticRetriever()))
 
 
 @pytest.fixture(autouse=True)

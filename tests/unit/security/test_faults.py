@@ -21,10 +21,11 @@ from lambdas.adapters.memory import InMemoryConversationStore
 from lambdas.core import resilience
 from lambdas.core.chat import ChatService
 from lambdas.core.errors import ModelUnavailable
-from lambdas.core.models import ChatCommand, ChatResult, Passage, TextDelta, Usage
+from lambdas.core.models import ChatCommand, ChatResult, TextDelta, Usage
 from lambdas.core.pricing import UnknownModel, cost_usd, load_price_table
 from lambdas.settings import Settings
 from lambdas.wiring import build_services
+from tests.support.fakes import StaticRetriever
 from tests.unit.adapters.eventstream import FakeBedrockEndpoint, exception, text_answer
 
 PRIMARY = "us.anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -46,11 +47,6 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         self.pauses.append(seconds)
         self.now += seconds
-
-
-class NoPassages:
-    def retrieve(self, owner: str, query: str, top_k: int) -> list[Passage]:
-        return []
 
 
 class Turns:
@@ -97,7 +93,7 @@ def turns(monkeypatch: pytest.MonkeyPatch, fake_time: FakeTime) -> Turns:
         bedrock_guardrail_id="gr-123",
         bedrock_guardrail_version="2",
     )
-    services = build_services(settings, store=store, retriever=NoPassages())
+    services = build_services(settings, store=store, retriever=StaticRetriever())
     return Turns(services.chat, store, created["bedrock-runtime"])
 
 
@@ -257,4 +253,4 @@ def test_a_fallback_missing_from_the_price_table_is_refused_at_configuration_tim
         llm_provider="bedrock", bedrock_model_id=PRIMARY, bedrock_fallback_model_id="unpriced-v1"
     )
     with pytest.raises(UnknownModel, match="unpriced-v1"):
-        build_services(settings, store=InMemoryConversationStore(), retriever=NoPassages())
+        build_services(settings, store=InMemoryConversationStore(), retriever=StaticRetriever())
